@@ -1,0 +1,112 @@
+"""One entry point for building, testing and editing the book. Needs only Python >= 3.10.
+
+    python3 tools/dev.py book       build the HTML book (and export nnlib) into _build/html
+    python3 tools/dev.py test       everything CI checks: export in sync, pytest, strict nbval, the book
+    python3 tools/dev.py export     write nnlib/ from the notebooks' export cells
+    python3 tools/dev.py execute chapters/03_activations.ipynb ...   re-execute notebooks in place
+    python3 tools/dev.py execute --all
+
+The first call creates the project's virtual environment in .venv and installs requirements.txt and
+nnlib (editable) into it; later calls reuse it and reinstall only when requirements.txt or
+pyproject.toml change. Every command then runs inside that environment.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed"
+
+
+def run(*cmd: str | Path, env: dict | None = None) -> None:
+    """Run a command from the repository root; stop with its exit code if it fails."""
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        print(f"\nFAILED ({result.returncode}): {' '.join(str(c) for c in cmd)}", file=sys.stderr)
+        raise SystemExit(result.returncode)
+
+
+def ensure_environment() -> None:
+    """Create or update .venv, then re-run this script inside it."""
+    if sys.version_info < (3, 10):
+        raise SystemExit(f"Python >= 3.10 is needed; this is {sys.version.split()[0]}")
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    if not PYTHON.exists():
+        print(f"Creating the virtual environment {VENV.relative_to(ROOT)}/ ...", flush=True)
+        run(sys.executable, "-m", "venv", VENV)
+    stamp = subprocess.run([PYTHON, "-c", "import sys; print(sys.version)"], capture_output=True,
+                           text=True).stdout.strip()
+    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+                            + stamp.encode()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != digest:
+        print("Installing requirements.txt and nnlib into .venv ...", flush=True)
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.txt")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
+        STAMP.write_text(digest)
+    os.execv(str(PYTHON), [str(PYTHON), __file__, *sys.argv[1:]])
+
+
+class Steps:
+    """Runs the named steps in order and prints how long each took."""
+
+    def __init__(self) -> None:
+        self.times: list[tuple[str, float]] = []
+
+    def __call__(self, name: str, *cmd: str | Path, env: dict | None = None) -> None:
+        print(f"\n=== {name}", flush=True)
+        start = time.perf_counter()
+        run(*cmd, env=env)
+        self.times.append((name, time.perf_counter() - start))
+
+    def report(self) -> None:
+        print("\n=== timings")
+        for name, seconds in self.times:
+            print(f"  {name:<40} {seconds:7.1f} s")
+        print(f"  {'total':<40} {sum(s for _, s in self.times):7.1f} s")
+
+
+def book(steps: Steps, strict: bool) -> None:
+    command = [BIN / "jupyter-book", "build", ".", "--builder", "html"]
+    if strict:   # a fresh build, so that warnings of unchanged pages are reported too
+        command += ["--all", "-W", "-n", "--keep-going"]
+    steps("book build" + (" (warnings are errors)" if strict else ""), *command)
+
+
+def main() -> int:
+    args = sys.argv[1:]
+    if not args or args[0] not in {"book", "test", "export", "execute"}:
+        print(__doc__)
+        return 0 if args and args[0] in {"-h", "--help"} else 2
+    ensure_environment()
+    command, rest = args[0], args[1:]
+    steps = Steps()
+    if command == "export":
+        steps("export nnlib", PYTHON, "tools/export.py", *rest)
+    elif command == "execute":
+        steps("execute notebooks", PYTHON, "tools/execute.py", *rest)
+    elif command == "book":
+        steps("export nnlib", PYTHON, "tools/export.py")
+        book(steps, strict=False)
+        html = ROOT / "_build" / "html" / "index.html"
+        print(f"\nThe book is at {html}\nServe it with:  python3 -m http.server --directory "
+              f"{html.parent} 8000   and open http://localhost:8000")
+    elif command == "test":
+        steps("export check", PYTHON, "tools/export.py", "--check")
+        steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests", "chapters",
+              "--nbval", "--nbval-current-env", "--nbval-cell-timeout=600", *rest)
+        book(steps, strict=True)
+        steps.report()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Re-execute notebooks in place: a fresh kernel, top to bottom, outputs stored.
+
+Every chapter is stored with the outputs of one clean run (execution counts 1, 2, 3, ...); nbval then
+re-runs it and compares. Run this after every change to a chapter. It exports nnlib first, so the
+notebook sees the library its own (and earlier chapters') export cells define.
+
+Usage:
+    python tools/execute.py chapters/03_activations.ipynb [more.ipynb ...]
+    python tools/execute.py --all
+Stops at the first failing cell and names the notebook and the cell; that notebook is left unchanged.
+A cell tagged ``raises-exception`` may raise: it demonstrates an error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import ipykernel.kernelspec
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import export  # noqa: E402  (tools/export.py)
+
+ROOT = Path(__file__).resolve().parent.parent
+CELL_TIMEOUT = 600
+
+
+class CurrentEnvironmentKernels(KernelSpecManager):
+    """Every kernel name resolves to an IPython kernel running this very interpreter, so notebooks
+    see the packages of the environment that runs this script (the project's virtual environment),
+    whatever kernels a reader has installed elsewhere."""
+
+    def get_kernel_spec(self, kernel_name):
+        return self.kernel_spec_class(resource_dir=ipykernel.kernelspec.RESOURCES,
+                                      **ipykernel.kernelspec.get_kernel_dict())
+
+
+def clean_metadata(nb: nbformat.NotebookNode) -> None:
+    """Keep only metadata that does not depend on the machine that ran the notebook."""
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)            # timestamps
+        cell.metadata.pop("lines_to_next_cell", None)   # left by jupytext's text round trip
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+
+
+def execute(path: Path) -> float:
+    """Execute one notebook in place; returns the seconds it took. Raises SystemExit on failure."""
+    nb = nbformat.read(path, as_version=4)
+    clean_metadata(nb)
+    kernel = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvironmentKernels())
+    client = NotebookClient(nb, km=kernel, timeout=CELL_TIMEOUT, record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        failing = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                        and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+        where = f"cell {failing + 1}" if failing is not None else "a cell"
+        name = getattr(e, "ename", "error")
+        value = getattr(e, "evalue", str(e).splitlines()[-1] if str(e) else "")
+        print(f"execute: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}, {where} failed: "
+              f"{name}: {value}\n(the notebook was not changed)", file=sys.stderr)
+        if failing is not None:
+            print("".join(nb.cells[failing].source), file=sys.stderr)
+        raise SystemExit(1)
+    nb.metadata["language_info"] = {"name": "python"}   # nbclient records the Python version here
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--all", action="store_true", help="every notebook under chapters/")
+    args = parser.parse_args(argv)
+    notebooks = sorted((ROOT / "chapters").glob("*.ipynb")) if args.all else args.notebooks
+    if not notebooks:
+        parser.error("name the notebooks to execute, or pass --all")
+    if export.main([]) != 0:
+        return 2
+    for path in notebooks:
+        path = path.resolve()
+        seconds = execute(path)
+        print(f"executed {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path} in {seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
