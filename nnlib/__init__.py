@@ -2,8 +2,11 @@
 """nnlib: the neural-network library derived, built and tested in the book
 Neural Networks from Scratch. Each name below is derived in the chapter its docstring names."""
 
-from .shapes import check_shape, format_shape
+from .shapes import check_shape, format_shape, check_dtype
+from .module import Parameter, Module
+from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
 
 __version__ = "0.1.0"
 
-__all__ = ["check_shape", "format_shape"]
+__all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
+           "numerical_gradient", "relative_error", "gradient_errors", "gradcheck"]

@@ -1,11 +1,11 @@
 # Generated from chapters/01_neuron.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
-"""Shape checks with error messages that name the layer, the expected and the actual shape.
+"""Shape and dtype checks with error messages that name the layer, the expected and the actual value.
 
 Derived in chapter 1, "A neuron and a network" (chapters/01_neuron.ipynb)."""
 
 import numpy as np
 
-__all__ = ["check_shape", "format_shape"]
+__all__ = ["check_shape", "format_shape", "check_dtype"]
 
 
 def check_shape(x, expected, where):
@@ -45,3 +45,30 @@ def format_shape(expected):
     names = iter(["N", "H", "W"])
     dims = [next(names, "*") if e is None else str(e) for e in expected]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def check_dtype(x, dtype, where):
+    """Raise ``ValueError`` unless the array ``x`` has the given floating ``dtype``.
+
+    Derived in chapter 1, "A neuron and a network": mixing float32 and float64 silently promotes
+    the computation to float64, so layers with weights refuse input of another dtype.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        The array to check.
+    dtype : numpy.dtype or type
+        The dtype the layer computes in, usually that of its weights.
+    where : str
+        Who is checking, for the message.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x`` itself.
+    """
+    if x.dtype != dtype:
+        raise ValueError(f"{where}: expected input of dtype {np.dtype(dtype).name}, got {x.dtype.name}; "
+                         f"convert the input with .astype(np.{np.dtype(dtype).name}) or the layer with "
+                         f".to(np.{x.dtype.name})")
+    return x

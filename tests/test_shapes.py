@@ -33,3 +33,12 @@ def test_rejects_other_shapes_naming_the_caller_and_both_shapes(shape):
 def test_rejects_non_arrays():
     with pytest.raises(TypeError, match="layer: expected a NumPy array, got list"):
         check_shape([[1.0, 2.0]], (None, 2), "layer")
+
+
+def test_check_dtype_accepts_the_same_dtype_and_names_both_otherwise():
+    x = np.zeros((2, 3), dtype=np.float32)
+    assert nnlib.check_dtype(x, np.float32, "layer") is x
+    with pytest.raises(ValueError) as info:
+        nnlib.check_dtype(x, np.float64, "Linear(in_features=3, out_features=1)")
+    assert str(info.value).startswith("Linear(in_features=3, out_features=1): expected input of dtype "
+                                      "float64, got float32; convert the input with .astype(np.float64)")

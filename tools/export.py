@@ -21,6 +21,7 @@ import ast
 import json
 import re
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,6 +156,13 @@ def collect(notebooks: list[Path], root: Path) -> dict[str, Module]:
     return modules
 
 
+def name_list(variable: str, names: list[str]) -> str:
+    """``__all__ = [...]`` wrapped at 100 columns."""
+    text = f"{variable} = [" + ", ".join(f'"{n}"' for n in names) + "]"
+    return textwrap.fill(text, 100, subsequent_indent=" " * (len(variable) + 4), break_long_words=False,
+                         break_on_hyphens=False)
+
+
 def header(notebook: str) -> str:
     return f"# Generated from {notebook} by tools/export.py. Do not edit: change the notebook and re-export."
 
@@ -167,7 +175,7 @@ def render_module(module: Module) -> str:
     parts = [header(module.notebook) + "\n" + f'"""{docstring}"""']
     if module.imports:
         parts.append("\n".join(module.imports))
-    parts.append("__all__ = [" + ", ".join(f'"{name}"' for name in module.public) + "]")
+    parts.append(name_list("__all__", module.public))
     return "\n\n".join(parts) + "\n\n\n" + "\n\n\n".join(module.blocks) + "\n"
 
 
@@ -179,10 +187,13 @@ def render_init(modules: list[Module], version: str) -> str:
     names = []
     for module in modules:
         if module.public:
-            lines.append(f"from .{module.name} import " + ", ".join(module.public))
+            lines.append(textwrap.fill(f"from .{module.name} import (" + ", ".join(module.public) + ")"
+                                       if len(module.public) > 4 else
+                                       f"from .{module.name} import " + ", ".join(module.public),
+                                       100, subsequent_indent="    ", break_long_words=False))
             names += module.public
     lines += ["", f'__version__ = "{version}"', "",
-              "__all__ = [" + ", ".join(f'"{n}"' for n in names) + "]", ""]
+              name_list("__all__", names), ""]
     return "\n".join(lines)
 
 
