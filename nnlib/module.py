@@ -68,9 +68,11 @@ class Module:
         return self.forward(*inputs)
 
     def forward(self, *inputs):
+        """Compute the output from the input(s), saving what ``backward`` needs. Subclasses write it."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
     def backward(self, grad_output):
+        """Take dL/d(output), add dL/d(parameter) to each parameter's ``.grad``, return dL/d(input)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement backward()")
 
     # -- the values the backward pass needs -------------------------------------------------------
