@@ -60,7 +60,7 @@ class MSELoss(Module):
 
     Derived in chapter 5, "Loss functions". ``loss = loss_fn(prediction, target)``, then
     ``loss_fn.backward()`` returns dL/dprediction = 2 (prediction - target) / n, where n is the
-    number of entries (N * k for a prediction of shape (N, k)), as with PyTorch's
+    number of entries (N * D for a prediction of shape (N, D)), as with PyTorch's
     ``reduction="mean"``. A prediction or target containing NaN or inf is refused (ValueError).
     """
 
@@ -213,9 +213,9 @@ class CrossEntropyLoss(Module):
 
     Derived in chapter 5, "Loss functions". The softmax and its logarithm are computed with the
     log-sum-exp trick (each row shifted by its maximum, log(1 + r) computed by log1p), so no logit
-    overflows and confident predictions keep their digits; the forward pass
-    saves the softmax probabilities, and ``backward()`` returns (softmax(z) - onehot(y)) / N.
-    Logits containing NaN or inf are refused (ValueError).
+    overflows and confident predictions keep their digits. The forward pass saves the softmax
+    probabilities, and ``backward()`` returns (softmax(z) - onehot(y)) / N. Logits containing NaN
+    or inf are refused (ValueError).
     """
 
     def forward(self, prediction, target):
