@@ -6,9 +6,11 @@ from .shapes import check_shape, format_shape, check_dtype
 from .module import Parameter, Module
 from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
 from .linear import (xavier_uniform, xavier_normal, he_uniform, he_normal, Linear)
+from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 
 __version__ = "0.1.0"
 
 __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "numerical_gradient", "relative_error", "gradient_errors", "gradcheck", "xavier_uniform",
-           "xavier_normal", "he_uniform", "he_normal", "Linear"]
+           "xavier_normal", "he_uniform", "he_normal", "Linear", "MSELoss", "BCELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss"]

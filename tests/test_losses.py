@@ -1,0 +1,390 @@
+"""The losses (chapter 5): gradients, known values, stability at extreme inputs, dtypes, errors."""
+import re
+
+import numpy as np
+import pytest
+
+from nnlib import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, Module, gradcheck
+
+LOSSES = [MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss]
+ELEMENTWISE = [MSELoss, BCELoss, BCEWithLogitsLoss]
+
+
+def sigmoid(z):
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def example(loss_cls, shape=(5, 3), dtype=np.float64, seed=0):
+    """A valid (prediction, target) pair for the loss; for CrossEntropyLoss, shape is (N, C)."""
+    rng = np.random.default_rng(seed)
+    if loss_cls is MSELoss:
+        return rng.normal(size=shape).astype(dtype), rng.normal(size=shape)
+    if loss_cls is BCELoss:
+        return rng.uniform(0.05, 0.95, size=shape).astype(dtype), rng.integers(0, 2, size=shape).astype(float)
+    if loss_cls is BCEWithLogitsLoss:
+        return rng.normal(scale=3, size=shape).astype(dtype), rng.integers(0, 2, size=shape).astype(float)
+    return rng.normal(scale=3, size=shape).astype(dtype), rng.integers(0, shape[1], size=shape[0])
+
+
+def no_floating_point_trouble():
+    """Overflow, division by zero and invalid operations raise; harmless underflow to 0 does not."""
+    return np.errstate(all="raise", under="ignore")
+
+
+# -- the interface ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_is_a_module_with_a_pytorch_repr_and_returns_a_python_float(loss_cls):
+    loss_fn = loss_cls()
+    assert isinstance(loss_fn, Module) and repr(loss_fn) == f"{loss_cls.__name__}()"
+    assert loss_fn.parameters() == []
+    value = loss_fn(*example(loss_cls))
+    assert type(value) is float and np.isfinite(value)
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_backward_before_forward_is_a_runtime_error(loss_cls):
+    with pytest.raises(RuntimeError, match=re.escape(f"{loss_cls.__name__}(): backward() was called before forward()")):
+        loss_cls().backward()
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_has_the_prediction_shape_and_dtype(loss_cls, dtype):
+    loss_fn = loss_cls()
+    prediction, target = example(loss_cls, (6, 4), dtype)
+    loss_fn(prediction, target)
+    grad = loss_fn.backward()
+    assert grad.shape == prediction.shape and grad.dtype == dtype
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_float32_and_float64_agree(loss_cls):
+    prediction, target = example(loss_cls, (6, 4))
+    loss_fn = loss_cls()
+    value64, grad64 = loss_fn(prediction, target), loss_fn.backward()
+    value32, grad32 = loss_fn(prediction.astype(np.float32), target), loss_fn.backward()
+    assert value32 == pytest.approx(value64, rel=1e-5)
+    assert np.allclose(grad32, grad64, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_inputs_and_saved_state_are_not_modified(loss_cls):
+    prediction, target = example(loss_cls, (4, 3))
+    p_before, t_before = prediction.copy(), target.copy()
+    loss_fn = loss_cls()
+    loss_fn(prediction, target)
+    first = loss_fn.backward()
+    first_copy = first.copy()
+    second = loss_fn.backward()
+    assert np.array_equal(prediction, p_before) and np.array_equal(target, t_before)
+    assert np.array_equal(first, second) and np.array_equal(first, first_copy) and first is not second
+
+
+@pytest.mark.parametrize("loss_cls", ELEMENTWISE)
+@pytest.mark.parametrize("target_dtype", [np.int64, np.bool_, np.float32])
+def test_targets_are_converted_to_the_prediction_dtype(loss_cls, target_dtype):
+    prediction, target = example(loss_cls, (5, 2), np.float32)
+    target = (target > 0.5).astype(target_dtype)
+    loss_fn = loss_cls()
+    value = loss_fn(prediction, target)
+    reference = loss_cls()(prediction.astype(np.float64), target.astype(np.float64))
+    assert value == pytest.approx(reference, rel=1e-5)
+    assert loss_fn.backward().dtype == np.float32
+
+
+# -- gradients ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (7,), (5, 3), (2, 3, 5)])
+@pytest.mark.parametrize("loss_cls", ELEMENTWISE)
+def test_gradcheck_elementwise_losses(loss_cls, shape):
+    prediction, target = example(loss_cls, shape, seed=sum(shape))
+    assert gradcheck(loss_cls(), prediction, target) < 1e-7
+
+
+@pytest.mark.parametrize("loss_cls", [BCELoss, BCEWithLogitsLoss])
+def test_gradcheck_with_soft_targets(loss_cls):
+    rng = np.random.default_rng(3)
+    prediction, _ = example(loss_cls, (4, 3), seed=3)
+    assert gradcheck(loss_cls(), prediction, rng.uniform(0, 1, size=(4, 3))) < 1e-7
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 2), (1, 5), (3, 2), (7, 3), (4, 10)])
+def test_gradcheck_cross_entropy(shape):
+    prediction, labels = example(CrossEntropyLoss, shape, seed=sum(shape))
+    assert gradcheck(CrossEntropyLoss(), prediction, labels) < 1e-7
+
+
+def test_wrong_gradients_would_be_caught():
+    """The checks above can fail: dividing by the batch size (5) instead of the entries (15) is caught."""
+    class MSEOverBatch(MSELoss):
+        def backward(self):
+            return super().backward() * 3
+
+    prediction, target = example(MSELoss, (5, 3))
+    assert gradcheck(MSEOverBatch(), prediction, target) > 0.1
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n():
+    prediction, labels = example(CrossEntropyLoss, (6, 4), seed=1)
+    loss_fn = CrossEntropyLoss()
+    loss_fn(prediction, labels)
+    softmax = np.exp(prediction) / np.exp(prediction).sum(axis=1, keepdims=True)
+    assert np.allclose(loss_fn.backward(), (softmax - np.eye(4)[labels]) / 6, rtol=1e-12, atol=1e-15)
+    assert np.allclose(loss_fn.backward().sum(axis=1), 0, atol=1e-15)
+
+
+def test_bce_with_logits_gradient_is_sigmoid_minus_target_over_n():
+    z, y = example(BCEWithLogitsLoss, (4, 5), seed=2)
+    loss_fn = BCEWithLogitsLoss()
+    loss_fn(z, y)
+    assert np.allclose(loss_fn.backward(), (1 / (1 + np.exp(-z)) - y) / 20, rtol=1e-12, atol=1e-15)
+
+
+def test_bce_gradient_is_p_minus_y_over_p_one_minus_p_n():
+    p, y = example(BCELoss, (3, 4), seed=4)
+    loss_fn = BCELoss()
+    loss_fn(p, y)
+    assert np.allclose(loss_fn.backward(), (p - y) / (p * (1 - p) * 12), rtol=1e-12)
+
+
+# -- known values -------------------------------------------------------------------------------------
+def test_mse_closed_form_mean_over_all_entries():
+    prediction = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    target = np.array([[1.0, 0.0], [3.0, 7.0], [4.0, 6.0]])
+    loss_fn = MSELoss()
+    assert loss_fn(prediction, target) == pytest.approx((4 + 9 + 1) / 6)
+    assert np.allclose(loss_fn.backward(), 2 * (prediction - target) / 6)
+
+
+@pytest.mark.parametrize("labels", [np.array([0, 1, 1, 0]), np.array([1, 1, 1, 1]), np.array([0.3, 0.9, 0.0, 1.0])])
+def test_bce_of_one_half_and_bce_with_logits_of_zero_is_log_2(labels):
+    assert BCELoss()(np.full(4, 0.5), labels) == pytest.approx(np.log(2))
+    assert BCEWithLogitsLoss()(np.zeros(4), labels) == pytest.approx(np.log(2))
+
+
+@pytest.mark.parametrize("c", [1, 2, 3, 10, 1000])
+def test_cross_entropy_of_uniform_logits_is_log_c(c):
+    assert CrossEntropyLoss()(np.full((3, c), -2.5), np.array([0, c - 1, c // 2])) == pytest.approx(np.log(c))
+
+
+def test_bce_with_logits_agrees_with_logaddexp_and_with_bce_of_sigmoid():
+    z, _ = example(BCEWithLogitsLoss, (6, 3), seed=5)
+    y = np.random.default_rng(5).uniform(size=(6, 3))
+    value = BCEWithLogitsLoss()(z, y)
+    assert value == pytest.approx(np.mean(np.logaddexp(0, z) - z * y), rel=1e-12)
+    assert value == pytest.approx(BCELoss()(sigmoid(z), y), rel=1e-10)
+
+
+def test_cross_entropy_agrees_with_the_naive_formula_and_with_two_class_bce():
+    z, labels = example(CrossEntropyLoss, (8, 5), seed=6)
+    softmax = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    assert CrossEntropyLoss()(z, labels) == pytest.approx(-np.mean(np.log(softmax[np.arange(8), labels])), rel=1e-12)
+    logit = z[:, 0]
+    two = np.stack([np.zeros(8), logit], axis=1)
+    binary = labels % 2
+    ce, bce = CrossEntropyLoss(), BCEWithLogitsLoss()
+    assert ce(two, binary) == pytest.approx(bce(logit, binary), rel=1e-12)
+    assert np.allclose(ce.backward()[:, 1], bce.backward(), rtol=1e-12, atol=1e-16)
+
+
+def test_confident_predictions_keep_their_digits():
+    assert CrossEntropyLoss()(np.array([[40.0, 0.0, -3.0]]), np.array([0])) == pytest.approx(
+        np.exp(-40.0) + np.exp(-43.0), rel=1e-12)
+    assert BCEWithLogitsLoss()(np.array([40.0]), np.array([1.0])) == pytest.approx(np.exp(-40.0), rel=1e-12)
+
+
+def test_cross_entropy_is_invariant_to_a_constant_added_to_a_row():
+    z, labels = example(CrossEntropyLoss, (4, 3), seed=7)
+    shifted = z + np.array([[100.0], [-50.0], [0.0], [3.0]])
+    assert CrossEntropyLoss()(shifted, labels) == pytest.approx(CrossEntropyLoss()(z, labels), rel=1e-12)
+
+
+# -- stability ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_with_logits_at_plus_minus_1000(dtype):
+    z = np.array([1000.0, -1000.0, 1000.0, -1000.0, 0.0], dtype=dtype)
+    y = np.array([1, 1, 0, 0, 1])
+    loss_fn = BCEWithLogitsLoss()
+    with no_floating_point_trouble():
+        value = loss_fn(z, y)
+        grad = loss_fn.backward()
+    assert value == pytest.approx((1000 + 1000 + np.log(2)) / 5, rel=1e-6)
+    assert np.all(np.isfinite(grad)) and grad.dtype == dtype
+    assert np.allclose(grad, np.array([0, -1, 1, 0, -0.5]) / 5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_at_plus_minus_1000(dtype):
+    z = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -1000.0], [1000.0, 1000.0, -1000.0]], dtype=dtype)
+    labels = np.array([2, 1, 0])
+    loss_fn = CrossEntropyLoss()
+    with no_floating_point_trouble():
+        value = loss_fn(z, labels)
+        grad = loss_fn.backward()
+    assert value == pytest.approx((2000 + np.log(3) + np.log(2)) / 3, rel=1e-6)
+    assert np.all(np.isfinite(grad)) and grad.dtype == dtype
+    expected = np.array([[1, 0, -1], [1 / 3, -2 / 3, 1 / 3], [-0.5, 0.5, 0]]) / 3
+    assert np.allclose(grad, expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_at_p_0_and_1_is_finite_with_the_clamped_values(dtype):
+    p = np.array([0.0, 0.0, 1.0, 1.0], dtype=dtype)
+    y = np.array([0, 1, 0, 1])
+    loss_fn = BCELoss()
+    with no_floating_point_trouble():
+        value = loss_fn(p, y)
+        grad = loss_fn.backward()
+    assert value == pytest.approx(200 / 4)                 # two clamped terms of 100
+    assert np.all(np.isfinite(grad)) and grad.dtype == dtype
+    # exact derivative of the clamped loss: clamped terms contribute 0, the others 1/(1-p) or -1/p
+    assert np.array_equal(grad, np.array([0.25, 0, 0, -0.25], dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_gradient_stays_finite_for_tiny_probabilities(dtype):
+    tiny = np.finfo(dtype).tiny
+    p = np.array([tiny / 100, tiny, 1e-30, 1 - np.finfo(dtype).eps / 2], dtype=dtype)
+    loss_fn = BCELoss()
+    with no_floating_point_trouble():
+        value = loss_fn(p, np.array([1, 1, 1, 0]))
+        grad = loss_fn.backward()
+    assert np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(grad[:3] <= 0)
+
+
+def test_bce_clamp_at_minus_100():
+    loss_fn = BCELoss()
+    assert loss_fn(np.array([1e-50]), np.array([1])) == pytest.approx(100)    # log(1e-50) = -115 -> -100
+    assert loss_fn.backward()[0] == 0                                          # the clamped term is constant
+    assert loss_fn(np.array([1e-40]), np.array([1])) == pytest.approx(40 * np.log(10))
+    assert loss_fn.backward()[0] == pytest.approx(-1e40)
+
+
+def test_the_naive_formulas_do_fail_where_the_losses_do_not():
+    z = np.array([1000.0, -1000.0])
+    with np.errstate(all="ignore"):
+        naive_bce = -np.mean(np.array([0.0, 1.0]) * np.log(1 / (1 + np.exp(-z))))
+        naive_ce = np.log(np.exp(z).sum())
+    assert not np.isfinite(naive_bce) and not np.isfinite(naive_ce)
+    with no_floating_point_trouble():
+        assert BCEWithLogitsLoss()(z, np.array([0.0, 1.0])) == pytest.approx(1000.0)
+        assert CrossEntropyLoss()(z[None, :], np.array([1])) == pytest.approx(2000.0)
+
+
+# -- errors -------------------------------------------------------------------------------------------
+def message_of(call):
+    with pytest.raises(ValueError) as info:
+        call()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("loss_cls", ELEMENTWISE)
+def test_column_against_vector_is_refused_with_a_reshape_hint(loss_cls):
+    prediction, _ = example(loss_cls, (4, 1))
+    message = message_of(lambda: loss_cls()(prediction, np.zeros(4)))
+    assert message.startswith(f"{loss_cls.__name__}(): ")
+    assert "(4, 1)" in message and "got (4,)" in message and "target.reshape((4, 1))" in message
+
+
+@pytest.mark.parametrize("loss_cls", ELEMENTWISE)
+def test_different_sizes_are_refused_naming_both_shapes(loss_cls):
+    prediction, _ = example(loss_cls, (4, 2))
+    message = message_of(lambda: loss_cls()(prediction, np.zeros((3, 2))))
+    assert message == (f"{loss_cls.__name__}(): expected a target of the prediction's shape (4, 2), "
+                       "got (3, 2)")
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_prediction_is_refused(loss_cls, bad):
+    prediction, target = example(loss_cls, (3, 2))
+    prediction[1, 0] = bad
+    message = message_of(lambda: loss_cls()(prediction, target))
+    assert message.startswith(f"{loss_cls.__name__}(): the prediction contains NaN or inf")
+
+
+@pytest.mark.parametrize("loss_cls", ELEMENTWISE)
+def test_non_finite_target_is_refused(loss_cls):
+    prediction, target = example(loss_cls, (3, 2))
+    target[2, 1] = np.nan
+    message = message_of(lambda: loss_cls()(prediction, target))
+    assert message.startswith(f"{loss_cls.__name__}(): the target contains NaN or inf")
+
+
+def test_float64_target_beyond_float32_range_is_refused_without_a_warning():
+    message = message_of(lambda: MSELoss()(np.zeros(2, dtype=np.float32), np.array([0.0, 1e300])))
+    assert "target contains NaN or inf" in message
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_integer_or_empty_prediction_is_refused(loss_cls):
+    message = message_of(lambda: loss_cls()(np.zeros((2, 2), dtype=np.int64), np.zeros(2, dtype=np.int64)))
+    assert message.startswith(f"{loss_cls.__name__}(): expected a floating-point prediction, got dtype int64")
+    message = message_of(lambda: loss_cls()(np.zeros((0, 2)), np.zeros(0, dtype=np.int64)))
+    assert message.startswith(f"{loss_cls.__name__}(): expected a non-empty prediction, got shape (0, 2)")
+
+
+@pytest.mark.parametrize("loss_cls", [BCELoss, BCEWithLogitsLoss])
+@pytest.mark.parametrize("target", [[0.0, 1.5], [-1.0, 1.0]])
+def test_bce_targets_outside_0_1_are_refused(loss_cls, target):
+    message = message_of(lambda: loss_cls()(np.array([0.2, 0.7]), np.array(target)))
+    assert message.startswith(f"{loss_cls.__name__}(): expected targets in [0, 1], got values from "
+                              f"{min(target):g} to {max(target):g}")
+
+
+@pytest.mark.parametrize("p", [[-0.1, 0.5], [0.5, 1.2]])
+def test_bce_probabilities_outside_0_1_are_refused_pointing_to_logits(p):
+    message = message_of(lambda: BCELoss()(np.array(p), np.array([0, 1])))
+    assert message.startswith(f"BCELoss(): expected probabilities in [0, 1], got values from {min(p):g} to {max(p):g}")
+    assert "BCEWithLogitsLoss" in message
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 3, 4)])
+def test_cross_entropy_refuses_logits_that_are_not_2d(shape):
+    message = message_of(lambda: CrossEntropyLoss()(np.zeros(shape), np.zeros(2, dtype=np.int64)))
+    assert message.startswith(f"CrossEntropyLoss(): expected logits of shape (N, C), got {shape}")
+
+
+@pytest.mark.parametrize("labels, hint", [(np.zeros((3, 1), dtype=np.int64), "labels.reshape(-1)"),
+                                          (np.eye(4)[[0, 1, 2]], "argmax(axis=1)"),
+                                          (np.zeros(2, dtype=np.int64), "")])
+def test_cross_entropy_refuses_labels_that_are_not_n_long_vectors(labels, hint):
+    message = message_of(lambda: CrossEntropyLoss()(np.zeros((3, 4)), labels))
+    assert message.startswith(f"CrossEntropyLoss(): expected labels of shape (N,) = (3,) for logits of "
+                              f"shape (3, 4), got {labels.shape}")
+    assert hint in message
+
+
+@pytest.mark.parametrize("labels, low, high", [([0, 4, 1], 0, 4), ([-1, 0, 2], -1, 2), ([1, 4, 2], 1, 4)])
+def test_cross_entropy_refuses_labels_out_of_range(labels, low, high):
+    message = message_of(lambda: CrossEntropyLoss()(np.zeros((3, 4)), np.array(labels)))
+    assert message.startswith(f"CrossEntropyLoss(): expected labels in [0, C) = [0, 4), got values from "
+                              f"{low} to {high}")
+
+
+@pytest.mark.parametrize("labels", [np.array([0.0, 1.0, 2.0]), np.array([True, False, True])])
+def test_cross_entropy_refuses_labels_that_are_not_integers(labels):
+    message = message_of(lambda: CrossEntropyLoss()(np.zeros((3, 4)), labels))
+    assert message.startswith(f"CrossEntropyLoss(): expected integer class labels, got dtype {labels.dtype}")
+
+
+def test_cross_entropy_accepts_any_integer_dtype():
+    z, labels = example(CrossEntropyLoss, (5, 3))
+    reference = CrossEntropyLoss()(z, labels)
+    for dtype in (np.int8, np.int32, np.uint8, np.uint64):
+        assert CrossEntropyLoss()(z, labels.astype(dtype)) == reference
+    assert CrossEntropyLoss()(z, labels.tolist()) == reference
+
+
+# -- PyTorch, when it is installed --------------------------------------------------------------------
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_values_and_gradients_match_pytorch(loss_cls):
+    torch = pytest.importorskip("torch")
+    prediction, target = example(loss_cls, (6, 4), seed=11)
+    loss_fn = loss_cls()
+    value, grad = loss_fn(prediction, target), loss_fn.backward()
+    x = torch.tensor(prediction, requires_grad=True)
+    t = torch.tensor(target)
+    reference = getattr(torch.nn, loss_cls.__name__)()(x, t)
+    reference.backward()
+    assert value == pytest.approx(reference.item(), rel=1e-12)
+    assert np.allclose(grad, x.grad.numpy(), rtol=1e-10, atol=1e-15)
