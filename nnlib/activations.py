@@ -197,22 +197,22 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """The leaky rectified linear unit, elementwise: ``y = x`` where ``x > 0``, else ``negative_slope * x``.
+    """The leaky ReLU, elementwise: ``y = x`` where ``x > 0``, else ``negative_slope * x``.
 
     Derived in chapter 3, "Activations". The derivative is 1 where ``x > 0`` and ``negative_slope``
     where ``x <= 0`` (at the kink ``x = 0`` it is ``negative_slope``, as in PyTorch). The backward pass
     reads the sign from the input saved by ``forward`` (the output's sign would not do for a slope
     <= 0).
 
+    Computes in the dtype of its input (float32 in, float32 out). A NaN entry of the input gives a
+    NaN entry of the output, as NumPy's own functions do; the losses of chapter 5 refuse non-finite
+    predictions, so a NaN is caught there.
+
     Parameters
     ----------
     negative_slope : float
         The slope ``a`` for negative inputs, default 0.01 (PyTorch's default). Any finite real number;
         stored as a Python float so that float32 inputs stay float32.
-
-    Computes in the dtype of its input (float32 in, float32 out). A NaN entry of the input gives a
-    NaN entry of the output, as NumPy's own functions do; the losses of chapter 5 refuse non-finite
-    predictions, so a NaN is caught there.
     """
 
     def __init__(self, negative_slope=0.01):
@@ -276,17 +276,17 @@ class Softmax(Module):
     output ``y`` saved by ``forward``, never the Jacobian ``diag(y) - y y^T`` itself (do not modify
     ``y`` in place before calling ``backward``).
 
-    Parameters
-    ----------
-    dim : int
-        The axis along which the outputs sum to 1; default -1, which for scores of shape (N, C) is
-        the class axis. Negative values count from the end, as in NumPy and PyTorch.
-
     Computes in the dtype of its input (float32 in, float32 out). A NaN entry of the input makes its
     whole slice along ``dim`` NaN, as the formula does in NumPy; so does ``+inf`` (``inf - inf``), with
     NumPy's "invalid value" warning. The losses of chapter 5 refuse non-finite predictions, so a NaN is
     caught there. For classification, chapter 5's ``CrossEntropyLoss`` takes the scores themselves and
     fuses the softmax into the loss, which is more stable than this layer followed by a logarithm.
+
+    Parameters
+    ----------
+    dim : int
+        The axis along which the outputs sum to 1; default -1, which for scores of shape (N, C) is
+        the class axis. Negative values count from the end, as in NumPy and PyTorch.
     """
 
     def __init__(self, dim=-1):
@@ -300,7 +300,7 @@ class Softmax(Module):
         Parameters
         ----------
         x : numpy.ndarray
-            Shape (N, *) with at least ``dim``'s dimension, e.g. scores of shape (N, C); float32 or float64.
+            Any shape that has the axis ``dim``, e.g. scores of shape (N, C); float32 or float64.
 
         Returns
         -------
