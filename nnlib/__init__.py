@@ -5,12 +5,13 @@ Neural Networks from Scratch. Each name below is derived in the chapter its docs
 from .shapes import check_shape, format_shape, check_dtype
 from .module import Parameter, Module
 from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
+from .activations import (Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
 from .linear import (xavier_uniform, xavier_normal, he_uniform, he_normal, Linear)
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 
 __version__ = "0.1.0"
 
 __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
-           "numerical_gradient", "relative_error", "gradient_errors", "gradcheck", "xavier_uniform",
-           "xavier_normal", "he_uniform", "he_normal", "Linear", "MSELoss", "BCELoss",
-           "BCEWithLogitsLoss", "CrossEntropyLoss"]
+           "numerical_gradient", "relative_error", "gradient_errors", "gradcheck", "Sigmoid",
+           "Tanh", "ReLU", "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
+           "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"]

@@ -1,0 +1,251 @@
+"""Activation layers (chapter 3): gradients, stability, dtypes, NaN, errors and reprs."""
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from nnlib import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, gradcheck
+
+ELEMENTWISE = [Sigmoid, Tanh, ReLU, LeakyReLU, lambda: LeakyReLU(0.3), lambda: LeakyReLU(-0.2),
+               lambda: LeakyReLU(negative_slope=1.5)]
+ELEMENTWISE_IDS = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "LeakyReLU(0.3)", "LeakyReLU(-0.2)",
+                   "LeakyReLU(1.5)"]
+ALL_LAYERS = [*ELEMENTWISE, Softmax, lambda: Softmax(dim=0)]
+ALL_IDS = [*ELEMENTWISE_IDS, "Softmax", "Softmax(dim=0)"]
+SHAPES = [(1, 1), (1, 7), (5, 3), (3, 4, 5), (6,)]
+
+
+def away_from_the_kink(shape, seed):
+    """Random float64 entries with 2e-3 <= |x| <= 3, of both signs."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(2e-3, 3.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def textbook(layer, x):
+    """The formulas as written, for moderate inputs."""
+    if isinstance(layer, Sigmoid):
+        return 1 / (1 + np.exp(-x))
+    if isinstance(layer, Tanh):
+        return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+    if isinstance(layer, LeakyReLU):
+        return np.where(x > 0, x, layer.negative_slope * x)
+    if isinstance(layer, ReLU):
+        return np.where(x > 0, x, 0.0)
+    e = np.exp(x)
+    return e / e.sum(axis=layer.dim, keepdims=True)
+
+
+# -- gradients ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", ELEMENTWISE, ids=ELEMENTWISE_IDS)
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_elementwise_layers_pass_the_gradient_check(make, shape):
+    assert gradcheck(make(), away_from_the_kink(shape, seed=len(shape) * 10 + shape[0])) < 1e-7
+
+
+@pytest.mark.parametrize("shape, dim", [((1, 1), -1), ((1, 7), -1), ((1, 7), 0), ((5, 3), -1), ((5, 3), 0),
+                                        ((5, 3), 1), ((3, 4, 5), 0), ((3, 4, 5), 1), ((3, 4, 5), -1),
+                                        ((3, 4, 5), -2), ((6,), 0)], ids=str)
+def test_softmax_passes_the_gradient_check_along_every_axis(shape, dim):
+    x = 2 * np.random.default_rng(sum(shape) + dim).normal(size=shape)
+    assert gradcheck(Softmax(dim=dim), x) < 1e-7
+
+
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+def test_values_match_the_textbook_formulas_on_moderate_inputs(make):
+    layer = make()
+    x = away_from_the_kink((4, 6), seed=1) * 5
+    assert np.allclose(layer(x), textbook(layer, x), rtol=1e-13, atol=1e-300)
+
+
+def test_the_derivatives_are_the_derived_formulas():
+    x = np.linspace(-5, 5, 11)[None, :]
+    s, t = 1 / (1 + np.exp(-x)), np.tanh(x)
+    sigmoid, tanh, relu, leaky = Sigmoid(), Tanh(), ReLU(), LeakyReLU(0.2)
+    for layer in (sigmoid, tanh, relu, leaky):
+        layer(x)
+    ones = np.ones_like(x)
+    assert np.allclose(sigmoid.backward(ones), s * (1 - s), rtol=1e-13, atol=0)
+    assert np.allclose(tanh.backward(ones), 1 - t**2, rtol=1e-12, atol=0)
+    assert np.array_equal(relu.backward(ones), (x > 0).astype(float))      # 0 at x = 0, as PyTorch
+    assert np.array_equal(leaky.backward(ones), np.where(x > 0, 1.0, 0.2))  # slope at x = 0, as PyTorch
+    assert relu.backward(ones)[0, 5] == 0.0 and leaky.backward(ones)[0, 5] == 0.2
+
+
+def test_softmax_backward_is_the_vector_jacobian_product_and_sums_to_zero():
+    rng = np.random.default_rng(5)
+    x, g = rng.normal(size=(4, 6)), rng.normal(size=(4, 6))
+    layer = Softmax()
+    s = layer(x)
+    jacobians = s[:, :, None] * np.eye(6) - s[:, :, None] * s[:, None, :]
+    dx = layer.backward(g)
+    assert np.allclose(dx, np.einsum("nij,ni->nj", jacobians, g), rtol=1e-12, atol=1e-15)
+    assert np.allclose(dx.sum(axis=-1), 0, atol=1e-15)
+
+
+def test_softmax_of_two_scores_is_a_sigmoid_of_their_difference():
+    x = np.linspace(-40, 40, 81)
+    two = Softmax()(np.stack([x, np.zeros_like(x)], axis=1))
+    assert np.allclose(two[:, 0], Sigmoid()(x), rtol=1e-13, atol=0)
+
+
+def test_sigmoid_keeps_tiny_values_accurate():
+    x = np.array([-700.0, -100.0, -40.0])
+    assert np.allclose(Sigmoid()(x), np.exp(x), rtol=1e-14, atol=0)
+
+
+# -- numerical stability --------------------------------------------------------------------------
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_extreme_inputs_give_finite_values_and_gradients_without_warnings(make, dtype):
+    x = np.array([[-1e4, -1000.0, 0.0, 1000.0, 1e4],
+                  [-1e4, -1e4, -1e4, -1e4, -1e4],
+                  [1e4, 1e4, 1e4, 1e4, 1e4],
+                  [-1000.0, -1000.0, -1000.0, -1000.0, -1001.0],
+                  [1000.0, -1e4, 1e4, -1000.0, 0.5]], dtype=dtype)
+    layer = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):     # a NumPy floating-point error is an exception too
+            y = layer(x)
+            dx = layer.backward(np.ones_like(y))
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(dx))
+    assert y.dtype == dx.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_extreme_values_are_the_limits(dtype):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = np.array([-1e4, -1000.0, 0.0, 1000.0, 1e4], dtype=dtype)
+        assert np.array_equal(Sigmoid()(x), [0.0, 0.0, 0.5, 1.0, 1.0])
+        assert np.array_equal(Tanh()(x), [-1.0, -1.0, 0.0, 1.0, 1.0])
+        scores = np.array([[1e4, 0.0, -1e4], [-1000.0, -1000.0, -1000.0], [1000.0, 1000.0, -1e4]], dtype=dtype)
+        y = Softmax()(scores)
+    assert np.allclose(y, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0]], rtol=1e-6, atol=0)
+
+
+# -- dtypes ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+def test_float32_stays_float32_forward_and_backward_and_agrees_with_float64(make):
+    x64 = away_from_the_kink((5, 3), seed=2)
+    g64 = np.random.default_rng(3).normal(size=(5, 3))
+    layer = make()
+    y32 = layer(x64.astype(np.float32))
+    dx32 = layer.backward(g64.astype(np.float32))
+    assert y32.dtype == dx32.dtype == np.float32
+    dx_from_float64_grad = layer.backward(g64)          # converted to the layer's float32
+    assert dx_from_float64_grad.dtype == np.float32
+    y64 = layer(x64)
+    dx64 = layer.backward(g64)
+    assert y64.dtype == dx64.dtype == np.float64
+    assert np.allclose(y32, y64, rtol=1e-6, atol=1e-7) and np.allclose(dx32, dx64, rtol=1e-5, atol=1e-6)
+
+
+def test_a_numpy_float64_slope_does_not_upcast_float32():
+    layer = LeakyReLU(np.float64(0.2))
+    assert type(layer.negative_slope) is float
+    x = np.array([[-1.0, 2.0]], dtype=np.float32)
+    assert layer(x).dtype == np.float32 and layer.backward(np.ones_like(x)).dtype == np.float32
+
+
+# -- NaN: propagated, as NumPy does -----------------------------------------------------------------
+@pytest.mark.parametrize("make", ELEMENTWISE, ids=ELEMENTWISE_IDS)
+def test_nan_input_gives_nan_output_in_that_entry_only(make):
+    x = np.array([[np.nan, 1.0, -1.0], [0.5, np.nan, -2.0]])
+    y = make()(x)
+    assert np.array_equal(np.isnan(y), np.isnan(x))
+
+
+def test_nan_input_makes_its_softmax_slice_nan_and_leaves_the_others():
+    x = np.array([[np.nan, 1.0, -1.0], [0.5, 0.0, -2.0]])
+    assert np.isnan(Softmax()(x)[0]).all() and np.isfinite(Softmax()(x)[1]).all()
+    by_column = Softmax(dim=0)(x)
+    assert np.isnan(by_column[:, 0]).all() and np.isfinite(by_column[:, 1:]).all()
+
+
+# -- the module protocol and errors ---------------------------------------------------------------
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+def test_backward_before_forward_is_a_runtime_error(make):
+    with pytest.raises(RuntimeError, match="before forward"):
+        make().backward(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+def test_forward_and_backward_leave_their_arguments_and_saved_values_alone(make):
+    x = away_from_the_kink((4, 5), seed=7)
+    g = np.random.default_rng(8).normal(size=(4, 5))
+    x_before, g_before = x.copy(), g.copy()
+    layer = make()
+    y = layer(x)
+    y_before = y.copy()
+    first = layer.backward(g)
+    second = layer.backward(g)
+    assert np.array_equal(x, x_before) and np.array_equal(g, g_before) and np.array_equal(y, y_before)
+    assert np.array_equal(first, second) and first is not g
+
+
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+def test_non_contiguous_and_empty_batches(make):
+    x = away_from_the_kink((5, 4), seed=9)
+    layer = make()
+    assert np.array_equal(layer(x.T), layer(np.ascontiguousarray(x.T)))
+    if getattr(layer, "dim", -1) == 0:
+        return                               # a softmax over an empty batch axis is undefined
+    empty = layer(np.zeros((0, 4)))
+    assert empty.shape == (0, 4) and layer.backward(np.zeros((0, 4))).shape == (0, 4)
+
+
+@pytest.mark.parametrize("make, name", [(Sigmoid, "Sigmoid()"), (Tanh, "Tanh()"), (ReLU, "ReLU()"),
+                                        (LeakyReLU, "LeakyReLU(negative_slope=0.01)"),
+                                        (Softmax, "Softmax(dim=-1)")])
+def test_bad_inputs_are_refused_with_the_layer_named(make, name):
+    name = re.escape(name)
+    with pytest.raises(TypeError, match=f"{name}: expected a NumPy array, got list"):
+        make()([[0.5, -1.0]])
+    with pytest.raises(TypeError, match=f"{name}: expected a floating-point array, got dtype int64"):
+        make()(np.array([[1, 2]], dtype=np.int64))
+    with pytest.raises(ValueError, match=f"{name}: expected an array of shape"):
+        make()(np.array(0.5))
+    layer = make()
+    layer(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=name + re.escape(": grad_output has shape (3, 2), but forward "
+                                                          "returned shape (2, 3)")):
+        layer.backward(np.ones((3, 2)))
+    with pytest.raises(TypeError, match=f"{name}: grad_output must be a NumPy array, got float"):
+        layer.backward(1.0)
+
+
+def test_softmax_refuses_an_axis_the_input_does_not_have_and_a_non_integer_dim():
+    with pytest.raises(ValueError, match=r"Softmax\(dim=2\): dim is out of range for an input of shape \(4, 3\)"):
+        Softmax(dim=2)(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="out of range"):
+        Softmax(dim=-3)(np.ones((4, 3)))
+    for dim in (1.0, True, None, "1"):
+        with pytest.raises(TypeError, match="Softmax: dim must be an int"):
+            Softmax(dim=dim)
+    assert Softmax(dim=np.int64(1)).dim == 1 and type(Softmax(dim=np.int64(1)).dim) is int
+
+
+def test_leaky_relu_refuses_a_slope_that_is_not_a_finite_real_number():
+    for slope in ("0.1", None, True, [0.1]):
+        with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a real number"):
+            LeakyReLU(slope)
+    for slope in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="LeakyReLU: negative_slope must be finite"):
+            LeakyReLU(slope)
+
+
+def test_reprs_follow_pytorch():
+    assert repr(LeakyReLU(negative_slope=0.01)) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(Softmax(dim=-1)) == repr(Softmax()) == "Softmax(dim=-1)"
+    assert repr(Softmax(dim=1)) == "Softmax(dim=1)"
+    assert [repr(cls()) for cls in (Sigmoid, Tanh, ReLU)] == ["Sigmoid()", "Tanh()", "ReLU()"]
+
+
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+def test_activations_have_no_parameters_and_an_empty_state(make):
+    layer = make()
+    assert layer.parameters() == [] and layer.state_dict() == {}
