@@ -8,10 +8,12 @@ from .gradcheck import numerical_gradient, relative_error, gradient_errors, grad
 from .activations import (Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
 from .linear import (xavier_uniform, xavier_normal, he_uniform, he_normal, Linear)
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
+from .sequential import Sequential
 
 __version__ = "0.1.0"
 
 __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "numerical_gradient", "relative_error", "gradient_errors", "gradcheck", "Sigmoid",
            "Tanh", "ReLU", "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
-           "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"]
+           "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+           "Sequential"]

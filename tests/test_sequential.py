@@ -1,0 +1,116 @@
+"""Sequential (chapter 6): backpropagation through a stack, container behaviour, state."""
+import numpy as np
+import pytest
+
+from nnlib import (CrossEntropyLoss, LeakyReLU, Linear, MSELoss, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+                   gradient_errors, numerical_gradient, relative_error)
+
+
+def three_layer_net(rng, dtype=np.float64):
+    return Sequential(Linear(5, 7, rng=rng, dtype=dtype), Tanh(), Linear(7, 6, rng=rng, dtype=dtype),
+                      LeakyReLU(0.1), Linear(6, 3, rng=rng, dtype=dtype))
+
+
+@pytest.mark.parametrize("batch", [1, 4, 9])
+def test_whole_network_gradient_check_with_a_loss_over_the_full_parameter_vector(batch):
+    rng = np.random.default_rng(batch)
+    model, loss_fn = three_layer_net(rng), CrossEntropyLoss()
+    X, y = rng.normal(size=(batch, 5)), rng.integers(0, 3, size=batch)
+
+    def loss():
+        return loss_fn(model(X), y)
+
+    model.zero_grad()
+    loss()
+    grad_x = model.backward(loss_fn.backward())
+    analytic = np.concatenate([p.grad.ravel() for p in model.parameters()])
+    numerical = np.concatenate([numerical_gradient(loss, p.data).ravel() for p in model.parameters()])
+    assert analytic.size == 5 * 7 + 7 + 7 * 6 + 6 + 6 * 3 + 3
+    assert relative_error(analytic, numerical) < 1e-7
+    assert relative_error(grad_x, numerical_gradient(loss, X)) < 1e-7
+
+
+def test_whole_network_gradient_errors_per_parameter():
+    rng = np.random.default_rng(0)
+    model = Sequential(Linear(4, 8, rng=rng), Sigmoid(), Linear(8, 3, rng=rng), Softmax())
+    errors = gradient_errors(model, rng.normal(size=(3, 4)))
+    assert list(errors) == ["input", "0.weight", "0.bias", "2.weight", "2.bias"]
+    assert max(errors.values()) < 1e-7
+
+
+def test_forward_and_backward_equal_the_explicit_loops():
+    rng = np.random.default_rng(1)
+    model = three_layer_net(rng)
+    X, G = rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    h = X
+    for layer in model.layers:
+        h = layer(h)
+    assert np.array_equal(model(X), h)
+    g = G
+    for layer in reversed(model.layers):
+        g = layer.backward(g)
+    model.zero_grad()
+    model(X)
+    assert np.array_equal(model.backward(G), g)
+
+
+def test_indexing_slicing_length_iteration_append():
+    model = three_layer_net(np.random.default_rng(2))
+    assert len(model) == 5 and isinstance(model[1], Tanh) and model[-1] is model.layers[4]
+    head = model[:2]
+    assert isinstance(head, Sequential) and head[0] is model[0]            # slices share layers
+    assert list(model) == model.layers
+    assert model.append(ReLU()) is model and len(model) == 6
+
+
+def test_parameter_names_state_dict_round_trip_and_errors():
+    rng = np.random.default_rng(3)
+    model = three_layer_net(rng)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    other = three_layer_net(np.random.default_rng(4))
+    other.load_state_dict(model.state_dict())
+    X = rng.normal(size=(2, 5))
+    assert np.array_equal(other(X), model(X))
+    wrong = Sequential(Linear(5, 7), Tanh(), Linear(7, 6), LeakyReLU(), Linear(6, 2))
+    with pytest.raises(ValueError, match=r"'4.weight' has shape \(6, 3\), the model expects \(6, 2\)"):
+        wrong.load_state_dict(model.state_dict())
+
+
+def test_train_and_eval_reach_every_layer():
+    model = three_layer_net(np.random.default_rng(5))
+    model.eval()
+    assert not any(layer.training for layer in model)
+    model.train()
+    assert all(layer.training for layer in model)
+
+
+def test_zero_grad_and_float32_end_to_end():
+    rng = np.random.default_rng(6)
+    model = three_layer_net(rng, dtype=np.float32)
+    X = rng.normal(size=(3, 5)).astype(np.float32)
+    loss_fn = MSELoss()
+    loss_fn(model(X), np.zeros((3, 3), dtype=np.float32))
+    dx = model.backward(loss_fn.backward())
+    assert dx.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in model.parameters())
+    model.zero_grad()
+    assert not any(p.grad.any() for p in model.parameters())
+
+
+def test_repr_counts_parameters():
+    model = Sequential(Linear(784, 256), ReLU(), Linear(256, 10))
+    assert repr(model) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=784, out_features=256, bias=True)  # 200,960 parameters\n"
+        "  (1): ReLU()\n"
+        "  (2): Linear(in_features=256, out_features=10, bias=True)  # 2,570 parameters\n"
+        ")  # 203,530 parameters in total")
+
+
+def test_non_modules_are_refused_with_a_hint():
+    with pytest.raises(TypeError, match="layer 1 is a type, not a Module.*ReLU instead of ReLU()"):
+        Sequential(Linear(2, 2), ReLU)
+
+
+def test_backward_before_forward_names_the_layer():
+    with pytest.raises(RuntimeError, match="backward\\(\\) was called before forward\\(\\)"):
+        three_layer_net(np.random.default_rng(7)).backward(np.ones((1, 3)))
