@@ -5,8 +5,12 @@ Neural Networks from Scratch. Each name below is derived in the chapter its docs
 from .shapes import check_shape, format_shape, check_dtype
 from .module import Parameter, Module
 from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
+from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, ExponentialLR,
+    CosineAnnealingLR)
 
 __version__ = "0.1.0"
 
 __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
-           "numerical_gradient", "relative_error", "gradient_errors", "gradcheck"]
+           "numerical_gradient", "relative_error", "gradient_errors", "gradcheck", "Optimizer",
+           "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR", "ExponentialLR",
+           "CosineAnnealingLR"]
