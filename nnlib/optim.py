@@ -144,8 +144,9 @@ class SGD(Optimizer):
 
     Notes
     -----
-    ``step()`` changes ``p.data`` in place and leaves ``p.grad`` as it is. ``state[p]["momentum_buffer"]``
-    is None until the first step with momentum, then an array of ``p.data``'s shape and dtype.
+    ``step()`` changes ``p.data`` in place and leaves ``p.grad`` as it is.
+    ``state[p]["momentum_buffer"]`` is None until the first step with momentum, then an array of
+    ``p.data``'s shape and dtype.
     """
 
     def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False):
@@ -289,8 +290,8 @@ class RMSprop(Optimizer):
             p.data -= work
 
     def extra_repr(self):
-        return (f"lr={self.lr:g}, alpha={self.alpha:g}, eps={self.eps:g}, weight_decay={self.weight_decay:g}, "
-                f"momentum={self.momentum:g}, centered={self.centered}")
+        return (f"lr={self.lr:g}, alpha={self.alpha:g}, eps={self.eps:g}, "
+                f"weight_decay={self.weight_decay:g}, momentum={self.momentum:g}, centered={self.centered}")
 
 
 class Adam(Optimizer):
@@ -436,7 +437,8 @@ class LRScheduler:
 
     def __init__(self, optimizer):
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: expected an nnlib Optimizer, got {type(optimizer).__name__}")
+            raise TypeError(f"{type(self).__name__}: expected an nnlib Optimizer, "
+                            f"got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.last_epoch = 0
@@ -452,7 +454,7 @@ class LRScheduler:
         self.optimizer.lr = self._last_lr = self.lr_at(self.last_epoch)
 
     def get_last_lr(self):
-        """The learning rate set last, as a one-element list (PyTorch returns one per parameter group)."""
+        """The learning rate set last, in a one-element list (PyTorch has one per parameter group)."""
         return [self._last_lr]
 
 
@@ -532,4 +534,5 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, epoch):
-        return self.eta_min + (self.base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+        cosine = math.cos(math.pi * epoch / self.T_max)
+        return self.eta_min + (self.base_lr - self.eta_min) * (1 + cosine) / 2
