@@ -9,6 +9,8 @@ from .activations import (Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
 from .linear import (xavier_uniform, xavier_normal, he_uniform, he_normal, Linear)
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
+from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, ExponentialLR,
+    CosineAnnealingLR)
 
 __version__ = "0.1.0"
 
@@ -16,4 +18,5 @@ __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "numerical_gradient", "relative_error", "gradient_errors", "gradcheck", "Sigmoid",
            "Tanh", "ReLU", "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
            "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-           "Sequential"]
+           "Sequential", "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
+           "ExponentialLR", "CosineAnnealingLR"]
