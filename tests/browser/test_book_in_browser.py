@@ -39,6 +39,8 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
 import yaml
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
@@ -155,8 +157,6 @@ def browser():
             "no Chromium on PATH; `python3 tools/dev.py test` installs Debian's chromium (as root), "
             "or set CHROMIUM=/path/to/chromium")
         pytest.skip(f"the browser test needs Chromium: {reason}")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield browser
@@ -191,6 +191,7 @@ class Visit:
     """What a reader's browser met on one page."""
     docname: str
     url: str
+    unreadable: str = ""   # why the page could not be checked at all
     errors: list[str] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
     content_images: int = 0
@@ -239,8 +240,9 @@ WAIT_FOR_MATHJAX = """async () => {
     if (elements.length === 0) return {elements: 0};
     if (!(window.MathJax && MathJax.startup && MathJax.startup.promise))
         return {elements: elements.length, loaded: false};
-    await MathJax.startup.promise;
-    return {elements: elements.length, loaded: true};
+    const finished = await Promise.race([MathJax.startup.promise.then(() => true),
+                                         new Promise(done => setTimeout(() => done(false), 20000))]);
+    return {elements: elements.length, loaded: true, finished};
 }"""
 
 MATH_STATE = """() => {
@@ -303,6 +305,8 @@ def visit(context, base: str, docname: str) -> Visit:
         result.links = page.evaluate(LINKS)
         result.colab_links = [link for link in result.links
                               if link.startswith(CONFIG["launch_buttons"]["colab_url"].rstrip("/") + "/")]
+    except PlaywrightError as error:   # remembered, so that each check of the page reports it at once
+        result.unreadable = f"could not be read in the browser: {error.message.splitlines()[0]}"
     finally:
         page.close()
     return result
@@ -314,6 +318,13 @@ def visits(context, server):
     return functools.cache(lambda docname: visit(context, server, docname))
 
 
+def visited(visits, docname: str) -> Visit:
+    page = visits(docname)
+    if page.unreadable:
+        report(docname, [page.unreadable, *page.errors])
+    return page
+
+
 def report(docname: str, found: list[str]) -> None:
     """Fail, naming the page and each problem found on it."""
     if found:
@@ -322,12 +333,12 @@ def report(docname: str, found: list[str]) -> None:
 
 @pytest.mark.parametrize("docname", PAGES + EXTRA_PAGES)
 def test_page_loads_without_errors(visits, docname):
-    report(docname, list(dict.fromkeys(visits(docname).errors)))
+    report(docname, list(dict.fromkeys(visited(visits, docname).errors)))
 
 
 @pytest.mark.parametrize("docname", PAGES)
 def test_figures_render(visits, docname):
-    page = visits(docname)
+    page = visited(visits, docname)
     found = [f"image {image['src']} did not render (natural width 0)" for image in page.images if not image["width"]]
     if page.content_images < (stored := stored_figures(docname)):
         found.append(f"the notebook stores {stored} figures, the page shows {page.content_images} images")
@@ -336,11 +347,13 @@ def test_figures_render(visits, docname):
 
 @pytest.mark.parametrize("docname", PAGES)
 def test_math_renders(visits, docname):
-    page = visits(docname)
+    page = visited(visits, docname)
     found = []
     if page.math["elements"]:
         if not page.math["loaded"]:
             found.append(f"{page.math['elements']} math elements, but MathJax did not load")
+        elif not page.math["finished"]:
+            found.append("MathJax did not finish typesetting within 20 s")
         else:
             found += [f"math not typeset by MathJax: {tex!r}" for tex in page.math["unrendered"][:5]]
             found += [f"MathJax reports a TeX error: {error!r}" for error in page.math["errors"][:5]]
@@ -352,7 +365,7 @@ def test_math_renders(visits, docname):
 
 def test_the_chapters_have_math(visits):
     """The math check must have something to check: the book's chapters derive formulas."""
-    with_math = [page for page in NOTEBOOK_PAGES if visits(page).math["elements"]]
+    with_math = [page for page in NOTEBOOK_PAGES if visited(visits, page).math["elements"]]
     assert with_math, "no chapter page has a single math element: is dollarmath still enabled?"
     for page in with_math:
         if not visits(page).math.get("containers"):
@@ -377,7 +390,7 @@ def test_prev_and_next_links_lead_to_the_neighbouring_pages(static_context, serv
             if link.count() != 1:
                 found.append(f"has {link.count()} {direction} links, expected one to {expected[direction]}.html")
                 continue
-            with page.expect_navigation(wait_until="domcontentloaded"):
+            with page.expect_navigation(wait_until="commit"):   # where it leads is all that counts here
                 link.click()
             landed = urlsplit(page.url).path.lstrip("/").removesuffix(".html")
             if landed != expected[direction]:
@@ -389,7 +402,7 @@ def test_prev_and_next_links_lead_to_the_neighbouring_pages(static_context, serv
 
 @pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
 def test_colab_link_opens_this_chapters_notebook(visits, docname):
-    links, expected = set(visits(docname).colab_links), colab_url(docname)
+    links, expected = set(visited(visits, docname).colab_links), colab_url(docname)
     if not links:
         report(docname, [f"has no Colab launch link (expected {expected})"])
     report(docname, [f"the Colab link is {link}, expected {expected}" for link in sorted(links - {expected})])
@@ -408,7 +421,7 @@ def test_local_links_resolve(visits, server):
     """Every local link (and stylesheet or icon link) of every page answers, and its anchor exists."""
     linked_from: dict[str, set[str]] = {}
     for docname in PAGES + EXTRA_PAGES:
-        for link in visits(docname).links:
+        for link in visited(visits, docname).links:
             if link.startswith(server):
                 linked_from.setdefault(link, set()).add(f"{docname}.html")
     assert linked_from, "no local links found at all"
@@ -458,7 +471,8 @@ def test_search_finds_backpropagation(browser, server):
 def test_screenshot_of_a_chapter(browser, server, visits):
     """A full-page picture of a chapter, for a person to look at: _build/screenshots/chapter.png."""
     candidates = NOTEBOOK_PAGES or PAGES
-    chosen = next((p for p in candidates if visits(p).math["elements"] and visits(p).content_images), candidates[0])
+    chosen = next((p for p in candidates if visits(p).math.get("elements") and visits(p).content_images),
+                  candidates[0])
     context = new_context(browser)
     page = context.new_page()
     try:
