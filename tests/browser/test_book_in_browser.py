@@ -100,6 +100,19 @@ EXTRA_PAGES = sorted(p.relative_to(HTML).with_suffix("").as_posix() for p in HTM
                      if p.stem != "index" and p.with_suffix("").relative_to(HTML).as_posix() not in PAGES)
 
 
+def screenshot_page() -> str:
+    """The chapter to take a picture of: the first whose page has math and figures."""
+    candidates = NOTEBOOK_PAGES or PAGES
+    for docname in candidates:
+        text = (HTML / f"{docname}.html").read_text() if (HTML / f"{docname}.html").exists() else ""
+        if 'class="math' in text and re.search(r'<img [^>]*src="[^"]*_images/', text):
+            return docname
+    return candidates[0]
+
+
+SCREENSHOT_PAGE = screenshot_page()
+
+
 def colab_url(docname: str) -> str:
     """Where a chapter's Colab link must point: its notebook on the configured repository and branch."""
     repository = CONFIG["repository"]
@@ -172,16 +185,9 @@ def new_context(browser, **options):
 
 @pytest.fixture(scope="session")
 def context(browser):
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)   # no picture of an older build is left behind
+    SCREENSHOTS.mkdir(parents=True)
     context = new_context(browser)
-    yield context
-    context.close()
-
-
-@pytest.fixture(scope="session")
-def static_context(browser):
-    """Without JavaScript: following the prev/next links of the static HTML needs none, and pages load
-    without typesetting their math each time."""
-    context = new_context(browser, java_script_enabled=False)
     yield context
     context.close()
 
@@ -295,6 +301,8 @@ def visit(context, base: str, docname: str) -> Visit:
         page.goto(result.url, wait_until="load")
         result.math = page.evaluate(WAIT_FOR_MATHJAX)
         page.wait_for_load_state("networkidle")   # what MathJax or the theme load later
+        if docname == SCREENSHOT_PAGE:
+            page.screenshot(path=SCREENSHOTS / "chapter.png", full_page=True)
         if result.math["elements"]:
             result.math.update(page.evaluate(MATH_STATE))
         loaded = page.evaluate(LOAD_IMAGES)
@@ -372,32 +380,46 @@ def test_the_chapters_have_math(visits):
             report(page, ["has math, but not one MathJax mjx-container"])
 
 
-@pytest.mark.parametrize("docname", PAGES)
-def test_prev_and_next_links_lead_to_the_neighbouring_pages(static_context, server, docname):
-    i = PAGES.index(docname)
-    expected = {"prev": PAGES[i - 1] if i > 0 else None, "next": PAGES[i + 1] if i + 1 < len(PAGES) else None}
-    page = static_context.new_page()
-    found = []
+def shown(page) -> str:
+    """The document a browser page shows."""
+    return urlsplit(page.url).path.lstrip("/").removesuffix(".html")
+
+
+@pytest.fixture(scope="session")
+def navigation(browser, server) -> dict[str, list[str]]:
+    """Reads the book front to back by clicking its next links, then back to front by its prev links,
+    and returns what went wrong on each page. JavaScript is off: the links are static HTML, and pages
+    load without typesetting their math each time."""
+    found: dict[str, list[str]] = {docname: [] for docname in PAGES}
+    context = new_context(browser, java_script_enabled=False)
+    page = context.new_page()
     try:
-        for direction, selector in (("prev", ".prev-next-area a.left-prev"), ("next", ".prev-next-area a.right-next")):
-            page.goto(f"{server}{docname}.html", wait_until="domcontentloaded")
-            link = page.locator(selector)
-            if expected[direction] is None:
-                if link.count():
-                    found.append(f"has a {direction} link ({link.first.get_attribute('href')}), "
-                                 f"but it is the {'first' if direction == 'prev' else 'last'} page of _toc.yml")
-                continue
-            if link.count() != 1:
-                found.append(f"has {link.count()} {direction} links, expected one to {expected[direction]}.html")
-                continue
-            with page.expect_navigation(wait_until="commit"):   # where it leads is all that counts here
-                link.click()
-            landed = urlsplit(page.url).path.lstrip("/").removesuffix(".html")
-            if landed != expected[direction]:
-                found.append(f"the {direction} link leads to {landed}.html, expected {expected[direction]}.html")
+        for direction, selector, order in (("next", "a.right-next", PAGES), ("prev", "a.left-prev", PAGES[::-1])):
+            for i, docname in enumerate(order):
+                expected = order[i + 1] if i + 1 < len(order) else None
+                if shown(page) != docname:   # at the start, or after a link that led astray
+                    page.goto(f"{server}{docname}.html", wait_until="domcontentloaded")
+                link = page.locator(f".prev-next-area {selector}")
+                if expected is None:
+                    if link.count():
+                        found[docname].append(f"has a {direction} link ({link.first.get_attribute('href')}), but it "
+                                              f"is the {'last' if direction == 'next' else 'first'} page of _toc.yml")
+                elif link.count() != 1:
+                    found[docname].append(f"has {link.count()} {direction} links, expected one to {expected}.html")
+                else:
+                    with page.expect_navigation(wait_until="domcontentloaded"):
+                        link.click()
+                    if shown(page) != expected:
+                        found[docname].append(f"the {direction} link leads to {shown(page)}.html, "
+                                              f"expected {expected}.html")
     finally:
-        page.close()
-    report(docname, found)
+        context.close()
+    return found
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_prev_and_next_links_lead_to_the_neighbouring_pages(navigation, docname):
+    report(docname, navigation[docname])
 
 
 @pytest.mark.parametrize("docname", NOTEBOOK_PAGES)
@@ -468,21 +490,9 @@ def test_search_finds_backpropagation(browser, server):
     assert pages & set(PAGES), f"the results {sorted(pages)} include no page of _toc.yml"
 
 
-def test_screenshot_of_a_chapter(browser, server, visits):
+def test_screenshot_of_a_chapter(visits):
     """A full-page picture of a chapter, for a person to look at: _build/screenshots/chapter.png."""
-    candidates = NOTEBOOK_PAGES or PAGES
-    chosen = next((p for p in candidates if visits(p).math.get("elements") and visits(p).content_images),
-                  candidates[0])
-    context = new_context(browser)
-    page = context.new_page()
-    try:
-        page.goto(f"{server}{chosen}.html", wait_until="load")
-        page.evaluate(WAIT_FOR_MATHJAX)
-        page.wait_for_load_state("networkidle")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / "chapter.png"
-        page.screenshot(path=path, full_page=True)
-    finally:
-        context.close()
-    assert path.stat().st_size > 10_000
-    print(f"\nscreenshot of {chosen}.html: {path.relative_to(ROOT)}")
+    visited(visits, SCREENSHOT_PAGE)
+    path = SCREENSHOTS / "chapter.png"
+    assert path.exists() and path.stat().st_size > 10_000, f"no screenshot of {SCREENSHOT_PAGE}.html"
+    print(f"\nscreenshot of {SCREENSHOT_PAGE}.html: {path.relative_to(ROOT)}")
