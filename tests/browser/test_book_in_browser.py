@@ -47,7 +47,7 @@ HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 SEARCH_TERM = "backpropagation"
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 120_000   # generous: MathJax typesets long chapters slowly on a busy 2-core machine
 
 # Headless Chromium, also as root, that talks to nothing but the local server. Playwright adds
 # --headless, --no-sandbox (it runs without the sandbox) and a fresh temporary --user-data-dir.
