@@ -487,16 +487,17 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
     _check_pair("fit", X, y)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
-    if np.issubdtype(X.dtype, np.inexact) and not np.isfinite(X).all():
-        raise ValueError("fit: X contains NaN or inf; clean the data before training")
     metrics = _metric_functions(metrics)
+    arrays = {"X": X, "y": y}
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
         X_val, y_val = validation_data
         _check_pair("fit", X_val, y_val, names=("X_val", "y_val"))
-        if np.issubdtype(X_val.dtype, np.inexact) and not np.isfinite(X_val).all():
-            raise ValueError("fit: X_val contains NaN or inf; clean the data before training")
+        arrays.update(X_val=X_val, y_val=y_val)
+    for name, array in arrays.items():
+        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+            raise ValueError(f"fit: {name} contains NaN or inf; clean the data before training")
     if early_stopping is not None:
         if not isinstance(early_stopping, EarlyStopping):
             raise TypeError("fit: early_stopping must be an EarlyStopping, "
@@ -686,20 +687,20 @@ class EarlyStopping:
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")              # the first bytes of every zip archive (.npz)
 
 
-def _npz_path(file):
+def _npz_path(path):
     """A path with ``.npz`` appended if it has another suffix or none (as ``np.savez`` does); a file
     object is returned as it is."""
-    if isinstance(file, (str, Path)):
-        file = Path(file)
-        return file if file.suffix == ".npz" else file.with_name(file.name + ".npz")
-    return file
+    if isinstance(path, (str, Path)):
+        path = Path(path)
+        return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+    return path
 
 
-def _file_name(file):
-    return file.name if isinstance(file, Path) else "the file"
+def _file_name(path):
+    return path.name if isinstance(path, Path) else "the file"
 
 
-def save(model, file):
+def save(model, path):
     """Write the model's ``state_dict()`` to an ``.npz`` file, without pickle.
 
     Derived in chapter 8, "Training". Each parameter and buffer becomes one array of the archive,
@@ -709,7 +710,7 @@ def save(model, file):
     Parameters
     ----------
     model : Module
-    file : str, pathlib.Path or a binary file object open for writing
+    path : str, pathlib.Path or a binary file object open for writing
 
     Returns
     -------
@@ -723,15 +724,15 @@ def save(model, file):
         if array.dtype.hasobject:
             raise ValueError(f"save: '{name}' is an object array, which only pickle could store; "
                              "nnlib saves numeric arrays only")
-    file = _npz_path(file)
-    np.savez(file, allow_pickle=False, **state)
-    return file
+    path = _npz_path(path)
+    np.savez(path, allow_pickle=False, **state)
+    return path
 
 
-def load(model, file):
+def load(model, path):
     """Load weights written by ``save`` into ``model``, in place. Pickled data are refused.
 
-    Derived in chapter 8, "Training". The file is read with ``np.load(file, allow_pickle=False)``:
+    Derived in chapter 8, "Training". The file is read with ``np.load(path, allow_pickle=False)``:
     unpickling can run arbitrary code, so a pickle, or an archive with an array that needs pickle (an
     object array), is refused with a ``ValueError``, as is any file that is not an ``.npz`` archive.
     Every array must match the model's state dict in name, shape and dtype; otherwise a
@@ -741,7 +742,7 @@ def load(model, file):
     ----------
     model : Module
         A model of the saved model's architecture and dtype.
-    file : str, pathlib.Path or a binary file object open for reading
+    path : str, pathlib.Path or a binary file object open for reading
         If no file has this name, ``.npz`` is appended, as ``save`` does.
 
     Returns
@@ -751,33 +752,33 @@ def load(model, file):
     """
     if not isinstance(model, Module):
         raise TypeError(f"load: model must be an nnlib Module, got {type(model).__name__}")
-    if isinstance(file, (str, Path)):
-        file = Path(file)
-        if not file.exists() and _npz_path(file).exists():      # the name given to save()
-            file = _npz_path(file)
-        with open(file, "rb") as f:
+    if isinstance(path, (str, Path)):
+        path = Path(path)
+        if not path.exists() and _npz_path(path).exists():      # the name given to save()
+            path = _npz_path(path)
+        with open(path, "rb") as f:
             magic = f.read(4)
     else:
-        start = file.tell()
-        magic = file.read(4)
-        file.seek(start)
+        start = path.tell()
+        magic = path.read(4)
+        path.seek(start)
     if magic not in _ZIP_MAGIC:
         kind = "a pickle" if magic[:1] == b"\x80" else "not an .npz archive"
-        raise ValueError(f"load: {_file_name(file)} is {kind}; nnlib loads only .npz archives written by "
+        raise ValueError(f"load: {_file_name(path)} is {kind}; nnlib loads only .npz archives written by "
                          "save() and never unpickles, because unpickling can run arbitrary code")
     state = {}
-    with np.load(file, allow_pickle=False) as archive:
+    with np.load(path, allow_pickle=False) as archive:
         for name in archive.files:
             try:
                 state[name] = archive[name]
             except ValueError:
-                raise ValueError(f"load: the array '{name}' in {_file_name(file)} needs pickle to be "
+                raise ValueError(f"load: the array '{name}' in {_file_name(path)} needs pickle to be "
                                  "read (an object array); refused, because unpickling can run arbitrary "
                                  "code") from None
     expected = model.state_dict()
     for name in sorted(state.keys() & expected.keys()):
         if state[name].dtype != expected[name].dtype:
-            raise ValueError(f"load: '{name}' is {state[name].dtype} in {_file_name(file)} but "
+            raise ValueError(f"load: '{name}' is {state[name].dtype} in {_file_name(path)} but "
                              f"{expected[name].dtype} in the model; convert the model with "
                              f"model.to(np.{state[name].dtype}) before loading")
     model.load_state_dict(state)

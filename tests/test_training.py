@@ -175,6 +175,19 @@ def regression_data():
     return X, X @ rng.normal(size=(5, 1)) + 0.1 * rng.normal(size=(64, 1))
 
 
+def test_non_finite_data_are_refused_before_training():
+    X, y = regression_data()
+    model = Sequential(Linear(5, 1, rng=0))
+    y_bad = y.copy()
+    y_bad[3] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN or inf"):
+        fit(model, MSELoss(), SGD(model.parameters(), lr=0.1), X, y_bad, epochs=1)
+    X_bad = X.copy()
+    X_bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="X_val contains NaN or inf"):
+        fit(model, MSELoss(), SGD(model.parameters(), lr=0.1), X, y, epochs=1, validation_data=(X_bad, y))
+
+
 def test_a_diverging_loss_stops_fit_naming_the_epoch_and_the_learning_rate():
     X, y = regression_data()
     model = Sequential(Linear(5, 1, rng=0))
