@@ -251,7 +251,8 @@ def accuracy(output, y, threshold=0.5):
         raise ValueError("accuracy: got no samples")
     if output.ndim == 2 and output.shape[1] >= 2:
         if y.ndim != 1:
-            hint = "; for one-hot labels pass y.argmax(axis=1)" if y.shape == output.shape else ""
+            hint = ("; for one-hot labels pass y.argmax(axis=1)" if y.shape == output.shape else
+                    "; reshape the labels with y.reshape(-1)" if y.size == len(output) else "")
             raise ValueError(f"accuracy: outputs of shape {output.shape} need labels of shape "
                              f"({len(output)},), got {y.shape}{hint}")
         predicted = output.argmax(axis=1)
@@ -485,6 +486,8 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
     if not isinstance(model, Module):
         raise TypeError(f"fit: model must be an nnlib Module, got {type(model).__name__}")
     _check_pair("fit", X, y)
+    if len(X) == 0:
+        raise ValueError("fit: X has no samples")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
     metrics = _metric_functions(metrics)

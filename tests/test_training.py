@@ -166,6 +166,8 @@ def test_lengths_and_label_kinds_are_checked(data):
         fit(model, CrossEntropyLoss(), optimizer, np.where(X_train > 2, np.nan, X_train), y_train, epochs=1)
     with pytest.raises(ValueError, match="epochs"):
         fit(model, CrossEntropyLoss(), optimizer, X_train, y_train, epochs=0)
+    with pytest.raises(ValueError, match="no samples"):
+        fit(model, CrossEntropyLoss(), optimizer, X_train[:0], y_train[:0], epochs=1)
     assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())   # no step was taken
 
 
@@ -412,6 +414,8 @@ def test_accuracy_for_every_output_shape_and_threshold():
 def test_accuracy_refuses_mismatches():
     with pytest.raises(ValueError, match="output has 4 samples and y has 3"):
         accuracy(np.zeros((4, 3)), np.zeros(3, dtype=int))
+    with pytest.raises(ValueError, match=r"y.reshape\(-1\)"):
+        accuracy(np.zeros((4, 3)), np.zeros((4, 1), dtype=int))
     with pytest.raises(ValueError, match="one-hot"):
         accuracy(np.zeros((4, 3)), np.eye(3)[[0, 1, 2, 0]])
     with pytest.raises(ValueError, match="labels 0 and 1"):
