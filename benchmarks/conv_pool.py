@@ -1,0 +1,133 @@
+"""Speed of nnlib's Conv2d and pooling layers, compared with PyTorch on the same machine, in one process.
+
+    .venv/bin/python benchmarks/conv_pool.py [--repeats 30] [--batch 64]
+
+Times the forward plus backward pass in float32 of
+  - Conv2d(16, 32, kernel_size=3, padding=1) on a batch of (64, 16, 28, 28) images,
+  - MaxPool2d(2) and AvgPool2d(2) on (64, 32, 28, 28),
+and prints, for each, the median time of nnlib and of PyTorch over the repeats (after a warm-up; the
+two are run alternately so that both see the same machine load) and their ratio. PyTorch is optional:
+without it only nnlib's times are printed. Both libraries are given the same number of threads, that
+of NumPy's BLAS (see threadpoolctl); the elementwise parts of nnlib run on one thread, as NumPy does.
+The outputs and gradients of the two libraries are compared too, to make sure the same work is timed.
+
+This is a measurement, not a test: the numbers depend on the machine and on what else runs on it.
+Run it on an idle machine, and run it twice.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_info
+
+from nnlib import AvgPool2d, Conv2d, MaxPool2d
+
+try:
+    import torch
+except ImportError:      # PyTorch is not a dependency of nnlib or of the book
+    torch = None
+
+
+def blas_threads() -> int:
+    infos = [info for info in threadpool_info() if info["user_api"] == "blas"]
+    return infos[0]["num_threads"] if infos else 1
+
+
+def cases(batch: int, rng: np.random.Generator):
+    """(name, nnlib step, torch step or None, check) for each benchmarked layer."""
+    x = rng.normal(size=(batch, 16, 28, 28)).astype(np.float32)
+    conv = Conv2d(16, 32, 3, padding=1, rng=rng, dtype=np.float32)
+    grad_conv = rng.normal(size=(batch, 32, 28, 28)).astype(np.float32)
+    pool_x = rng.normal(size=(batch, 32, 28, 28)).astype(np.float32)
+    grad_pool = rng.normal(size=(batch, 32, 14, 14)).astype(np.float32)
+
+    def nnlib_conv():
+        y = conv(x)
+        return y, conv.backward(grad_conv)
+
+    def nnlib_pool(layer):
+        def step():
+            y = layer(pool_x)
+            return y, layer.backward(grad_pool)
+        return step
+
+    if torch is None:
+        torch_conv = torch_max = torch_avg = None
+    else:
+        xt = torch.tensor(x, requires_grad=True)
+        wt = torch.tensor(conv.weight.data, requires_grad=True)
+        bt = torch.tensor(conv.bias.data, requires_grad=True)
+        pt = torch.tensor(pool_x, requires_grad=True)
+        gc, gp = torch.tensor(grad_conv), torch.tensor(grad_pool)
+
+        def torch_conv():
+            xt.grad = wt.grad = bt.grad = None
+            y = torch.nn.functional.conv2d(xt, wt, bt, padding=1)
+            y.backward(gc)
+            return y, xt.grad
+
+        def torch_pool(function):
+            def step():
+                pt.grad = None
+                y = function(pt, 2)
+                y.backward(gp)
+                return y, pt.grad
+            return step
+
+        torch_max = torch_pool(torch.nn.functional.max_pool2d)
+        torch_avg = torch_pool(torch.nn.functional.avg_pool2d)
+    return [("Conv2d(16, 32, 3, padding=1)", nnlib_conv, torch_conv, (batch, 16, 28, 28)),
+            ("MaxPool2d(2)", nnlib_pool(MaxPool2d(2)), torch_max, (batch, 32, 28, 28)),
+            ("AvgPool2d(2)", nnlib_pool(AvgPool2d(2)), torch_avg, (batch, 32, 28, 28))]
+
+
+def largest_difference(nnlib_step, torch_step) -> float:
+    """Largest relative difference of output and input gradient between the two libraries."""
+    worst = 0.0
+    for a, b in zip(nnlib_step(), torch_step()):
+        b = b.detach().numpy()
+        worst = max(worst, float(np.max(np.abs(a - b)) / max(1e-30, float(np.max(np.abs(b))))))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=30, help="timed runs of each step (default 30)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
+    parser.add_argument("--batch", type=int, default=64, help="batch size N (default 64)")
+    args = parser.parse_args()
+    threads = blas_threads()
+    if torch is None:
+        print("PyTorch is not installed (import torch failed): printing nnlib's times only.")
+    else:
+        torch.set_num_threads(threads)
+    print(f"NumPy {np.__version__}, BLAS threads (threadpoolctl): {threads}"
+          + ("" if torch is None else f"; PyTorch {torch.__version__}, threads: {torch.get_num_threads()}"))
+    print(f"forward + backward, float32, batch {args.batch}; median of {args.repeats} runs after "
+          f"{args.warmup} warm-up runs\n")
+    header = f"{'layer':<30} {'input':<18} {'nnlib ms':>9}"
+    print(header + ("" if torch is None else f" {'torch ms':>9} {'ratio':>6}  {'max rel. diff':>13}"))
+    for name, nnlib_step, torch_step, shape in cases(args.batch, np.random.default_rng(0)):
+        steps = [nnlib_step] + ([torch_step] if torch_step is not None else [])
+        for _ in range(args.warmup):
+            for step in steps:
+                step()
+        times = [[] for _ in steps]
+        for _ in range(args.repeats):          # alternate, so that both see the same load
+            for step, record in zip(steps, times):
+                start = time.perf_counter()
+                step()
+                record.append(time.perf_counter() - start)
+        medians = [1e3 * statistics.median(t) for t in times]
+        line = f"{name:<30} {str(shape):<18} {medians[0]:9.2f}"
+        if torch_step is not None:
+            diff = largest_difference(nnlib_step, torch_step)
+            line += f" {medians[1]:9.2f} {medians[0] / medians[1]:6.2f}  {diff:13.1e}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
