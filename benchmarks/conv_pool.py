@@ -1,14 +1,16 @@
 """Speed of nnlib's Conv2d and pooling layers, compared with PyTorch on the same machine, in one process.
 
-    .venv/bin/python benchmarks/conv_pool.py [--repeats 30] [--batch 64]
+    .venv/bin/python benchmarks/conv_pool.py [--repeats 30] [--batch 64] [--threads 1]
 
 Times the forward plus backward pass in float32 of
-  - Conv2d(16, 32, kernel_size=3, padding=1) on a batch of (64, 16, 28, 28) images,
+  - Conv2d(16, 32, kernel_size=3, padding=1) on a batch of (64, 16, 28, 28) images, and of the first,
+    plain im2col version of chapter 12 on the same layer,
   - MaxPool2d(2) and AvgPool2d(2) on (64, 32, 28, 28),
 and prints, for each, the median time of nnlib and of PyTorch over the repeats (after a warm-up; the
 two are run alternately so that both see the same machine load) and their ratio. PyTorch is optional:
 without it only nnlib's times are printed. Both libraries are given the same number of threads, that
-of NumPy's BLAS (see threadpoolctl); the elementwise parts of nnlib run on one thread, as NumPy does.
+of NumPy's BLAS (threadpoolctl reports it; --threads sets it for both). The elementwise parts of nnlib
+run on one thread, as NumPy does.
 The outputs and gradients of the two libraries are compared too, to make sure the same work is timed.
 
 This is a measurement, not a test: the numbers depend on the machine and on what else runs on it.
@@ -21,7 +23,7 @@ import statistics
 import time
 
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from nnlib import AvgPool2d, Conv2d, MaxPool2d
 
@@ -36,6 +38,25 @@ def blas_threads() -> int:
     return infos[0]["num_threads"] if infos else 1
 
 
+def plain_im2col_conv(x, weight, bias, grad, padding=1):
+    """The first im2col convolution of chapter 12, forward and backward, for comparison: windows from
+    sliding_window_view copied into a (C k k, N H W) column matrix, col2im by strided slices."""
+    O, C, kh, kw = weight.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
+    N, _, Ho, Wo = windows.shape[:4]
+    cols = windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * kh * kw, N * Ho * Wo)
+    y = (weight.reshape(O, -1) @ cols + bias[:, None]).reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3)
+    g2 = grad.transpose(1, 0, 2, 3).reshape(O, -1)
+    dw = (g2 @ cols.T).reshape(weight.shape)
+    dcols = (weight.reshape(O, -1).T @ g2).reshape(C, kh, kw, N, Ho, Wo)
+    dxp = np.zeros_like(xp)
+    for i in range(kh):
+        for j in range(kw):
+            dxp[:, :, i:i + Ho, j:j + Wo] += dcols[:, i, j].transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(y), dxp[:, :, padding:-padding, padding:-padding], dw
+
+
 def cases(batch: int, rng: np.random.Generator):
     """(name, nnlib step, torch step or None, check) for each benchmarked layer."""
     x = rng.normal(size=(batch, 16, 28, 28)).astype(np.float32)
@@ -47,6 +68,10 @@ def cases(batch: int, rng: np.random.Generator):
     def nnlib_conv():
         y = conv(x)
         return y, conv.backward(grad_conv)
+
+    def plain_conv():
+        y, dx, _ = plain_im2col_conv(x, conv.weight.data, conv.bias.data, grad_conv)
+        return y, dx
 
     def nnlib_pool(layer):
         def step():
@@ -80,6 +105,7 @@ def cases(batch: int, rng: np.random.Generator):
         torch_max = torch_pool(torch.nn.functional.max_pool2d)
         torch_avg = torch_pool(torch.nn.functional.avg_pool2d)
     return [("Conv2d(16, 32, 3, padding=1)", nnlib_conv, torch_conv, (batch, 16, 28, 28)),
+            ("  plain im2col, for comparison", plain_conv, torch_conv, (batch, 16, 28, 28)),
             ("MaxPool2d(2)", nnlib_pool(MaxPool2d(2)), torch_max, (batch, 32, 28, 28)),
             ("AvgPool2d(2)", nnlib_pool(AvgPool2d(2)), torch_avg, (batch, 32, 28, 28))]
 
@@ -98,7 +124,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30, help="timed runs of each step (default 30)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs first (default 5)")
     parser.add_argument("--batch", type=int, default=64, help="batch size N (default 64)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for NumPy's BLAS and for PyTorch (default: BLAS's own setting)")
     args = parser.parse_args()
+    if args.threads is not None:
+        threadpool_limits(limits=args.threads, user_api="blas")
     threads = blas_threads()
     if torch is None:
         print("PyTorch is not installed (import torch failed): printing nnlib's times only.")
@@ -108,7 +138,7 @@ def main() -> None:
           + ("" if torch is None else f"; PyTorch {torch.__version__}, threads: {torch.get_num_threads()}"))
     print(f"forward + backward, float32, batch {args.batch}; median of {args.repeats} runs after "
           f"{args.warmup} warm-up runs\n")
-    header = f"{'layer':<30} {'input':<18} {'nnlib ms':>9}"
+    header = f"{'layer':<32} {'input':<18} {'nnlib ms':>9}"
     print(header + ("" if torch is None else f" {'torch ms':>9} {'ratio':>6}  {'max rel. diff':>13}"))
     for name, nnlib_step, torch_step, shape in cases(args.batch, np.random.default_rng(0)):
         steps = [nnlib_step] + ([torch_step] if torch_step is not None else [])
@@ -122,7 +152,7 @@ def main() -> None:
                 step()
                 record.append(time.perf_counter() - start)
         medians = [1e3 * statistics.median(t) for t in times]
-        line = f"{name:<30} {str(shape):<18} {medians[0]:9.2f}"
+        line = f"{name:<32} {str(shape):<18} {medians[0]:9.2f}"
         if torch_step is not None:
             diff = largest_difference(nnlib_step, torch_step)
             line += f" {medians[1]:9.2f} {medians[0] / medians[1]:6.2f}  {diff:13.1e}"

@@ -159,7 +159,7 @@ class Conv2d(Module):
         grad = grad.reshape(O, -1)                                      # G2: (O, N Ho Wv)
         cols2d = cols.reshape(C * kh * kw, -1)
         if self.bias is not None:
-            self.bias.grad += grad_output.sum(axis=(0, 2, 3), dtype=dtype)
+            self.bias.grad += grad.sum(axis=1)                          # wrapped columns add 0
         self.weight.grad += (grad @ cols2d.T).reshape(self.weight.shape)
         np.matmul(self.weight.data.reshape(O, -1).T, grad, out=cols2d)  # dL/dcols replaces the columns
         self.save_for_backward(x_shape, None)
