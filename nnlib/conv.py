@@ -235,14 +235,14 @@ class MaxPool2d(_Pool2d):
             improved = candidate > out                 # strictly larger: a tie keeps the earlier offset
             np.maximum(index, improved * index.dtype.type(k), out=index)
             out = candidate
-        self.save_for_backward(x.shape, index)
+        self.save_for_backward(x.shape, x.dtype, index)
         return out
 
     def backward(self, grad_output):
-        x_shape, index = self.saved
+        x_shape, dtype, index = self.saved
         check_shape(grad_output, index.shape, f"{self!r}.backward")
         Ho, Wo = index.shape[2:]
-        grad = np.zeros(x_shape, grad_output.dtype)
+        grad = np.zeros(x_shape, dtype)
         for k, (i, j) in enumerate(self._offsets()):
             window = self._window(grad, i, j, Ho, Wo)
             window += grad_output * (index == k)
@@ -264,14 +264,14 @@ class AvgPool2d(_Pool2d):
         for i, j in offsets[1:]:
             out += self._window(x, i, j, Ho, Wo)
         out /= len(offsets)
-        self.save_for_backward(x.shape, (Ho, Wo))
+        self.save_for_backward(x.shape, x.dtype, (Ho, Wo))
         return out
 
     def backward(self, grad_output):
-        x_shape, (Ho, Wo) = self.saved
+        x_shape, dtype, (Ho, Wo) = self.saved
         check_shape(grad_output, (*x_shape[:2], Ho, Wo), f"{self!r}.backward")
         share = grad_output / len(self._offsets())
-        grad = np.zeros(x_shape, grad_output.dtype)
+        grad = np.zeros(x_shape, dtype)
         for i, j in self._offsets():
             window = self._window(grad, i, j, Ho, Wo)
             window += share

@@ -248,6 +248,13 @@ def test_float32_in_float32_out_and_gradients():
         assert y.dtype == np.float32 and layer.backward(np.ones_like(y)).dtype == np.float32
 
 
+def test_input_gradient_has_the_inputs_dtype_whatever_the_upstream_gradients_dtype():
+    x = np.random.default_rng(16).normal(size=(2, 3, 6, 6)).astype(np.float32)
+    for layer in (Conv2d(3, 2, 3, rng=0, dtype=np.float32), MaxPool2d(2), AvgPool2d(3, 1)):
+        y = layer(x)
+        assert layer.backward(np.ones(y.shape)).dtype == np.float32
+
+
 def test_conv_converted_with_to_computes_in_the_new_dtype():
     layer = Conv2d(1, 2, 3, rng=0).to(np.float32)
     y = layer(np.ones((1, 1, 4, 4), dtype=np.float32))
