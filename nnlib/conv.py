@@ -41,17 +41,11 @@ def _pair(value, name, minimum):
     return int(pair[0]), int(pair[1])
 
 
-def _windows(buffer, i, j, rows, columns, stride, flat):
-    """The view of ``buffer`` (C, N, R, Wp) that kernel offset (i, j) reads, of shape (C, N, rows, columns).
-
-    With ``flat`` (stride 1) each image is read as one long row and the offset is the shift
-    i * Wp + j; ``columns`` is then Wp, and the last kw - 1 columns of each row wrap around."""
-    C, N, R, Wp = buffer.shape
-    if flat:
-        start = i * Wp + j
-        return buffer.reshape(C, N, R * Wp)[:, :, start:start + rows * columns].reshape(C, N, rows, columns)
-    sh, sw = stride
-    return buffer[:, :, i:i + sh * (rows - 1) + 1:sh, j:j + sw * (columns - 1) + 1:sw]
+def _window_view(array, i, j, out_size, stride):
+    """The entries array[..., s_h h + i, s_w w + j] for h < H_out, w < W_out that kernel offset (i, j)
+    reads, as a strided view of shape (..., H_out, W_out) of an array whose last two axes are (H, W)."""
+    (Ho, Wo), (sh, sw) = out_size, stride
+    return array[..., i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw]
 
 
 class Conv2d(Module):
@@ -111,36 +105,32 @@ class Conv2d(Module):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
 
-    def _geometry(self, H, W):
-        """H_out, W_out, the column matrix's row width, and the padded buffer's rows and width."""
+    def _output_size(self, H, W):
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
-        Hp, Wp = H + 2 * ph, W + 2 * pw
-        if Hp < kh or Wp < kw:
-            raise ValueError(f"{self!r}: the kernel ({kh}, {kw}) is larger than the padded input ({Hp}, {Wp}) "
-                             f"(input ({H}, {W}) with padding ({ph}, {pw}))")
-        Ho, Wo = conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
-        flat = (sh, sw) == (1, 1)          # rows of width Wp, plus one spare row of zeros
-        return Ho, Wo, (Wp if flat else Wo), Hp + flat, Wp, flat
+        if H + 2 * ph < kh or W + 2 * pw < kw:
+            raise ValueError(f"{self!r}: the kernel ({kh}, {kw}) is larger than the padded input "
+                             f"({H + 2 * ph}, {W + 2 * pw}) (input ({H}, {W}) with padding ({ph}, {pw}))")
+        return conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
 
     def forward(self, x):
         check_shape(x, (None, self.in_channels, None, None), repr(self))
         check_dtype(x, self.weight.dtype, repr(self))
         N, C, H, W = x.shape
         (kh, kw), (ph, pw), O = self.kernel_size, self.padding, self.out_channels
-        Ho, Wo, Wv, R, Wp, flat = self._geometry(H, W)
-        padded = np.zeros((C, N, R, Wp), x.dtype)                        # channels first
+        Ho, Wo = self._output_size(H, W)
+        padded = np.zeros((C, N, H + 2 * ph, W + 2 * pw), x.dtype)      # channels first
         padded[:, :, ph:ph + H, pw:pw + W] = x.transpose(1, 0, 2, 3)
-        cols = np.empty((C, kh, kw, N, Ho, Wv), x.dtype)                  # (C kh kw, N Ho Wv)
-        for i in range(kh):
+        cols = np.empty((C, kh, kw, N, Ho, Wo), x.dtype)               # the column matrix
+        for i in range(kh):                                           # im2col: one copy per offset
             for j in range(kw):
-                cols[:, i, j] = _windows(padded, i, j, Ho, Wv, self.stride, flat)
-        out = self.weight.data.reshape(O, -1) @ cols.reshape(C * kh * kw, -1)   # (O, N Ho Wv)
-        out = out.reshape(O, N, Ho, Wv)[:, :, :, :Wo].transpose(1, 0, 2, 3)
+                cols[:, i, j] = _window_view(padded, i, j, (Ho, Wo), self.stride)
+        out = self.weight.data.reshape(O, -1) @ cols.reshape(C * kh * kw, N * Ho * Wo)   # (O, N Ho Wo)
+        out = out.reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3)
         y = np.empty((N, O, Ho, Wo), x.dtype)
         if self.bias is None:
             y[...] = out
         else:
-            np.add(out, self.bias.data[:, None, None], out=y)
+            np.add(out, self.bias.data[:, None, None], out=y)        # the transposing copy adds the bias
         self.save_for_backward(x.shape, cols)
         return y
 
@@ -151,22 +141,21 @@ class Conv2d(Module):
                                "call the layer on an input again first")
         N, C, H, W = x_shape
         (kh, kw), (ph, pw), O = self.kernel_size, self.padding, self.out_channels
-        Ho, Wo, Wv, R, Wp, flat = self._geometry(H, W)
+        Ho, Wo = self._output_size(H, W)
         check_shape(grad_output, (N, O, Ho, Wo), f"{self!r}.backward")
-        dtype = self.weight.dtype
-        grad = (np.zeros if Wv != Wo else np.empty)((O, N, Ho, Wv), dtype)
-        grad[:, :, :, :Wo] = grad_output.transpose(1, 0, 2, 3)          # wrapped columns get 0
-        grad = grad.reshape(O, -1)                                      # G2: (O, N Ho Wv)
-        cols2d = cols.reshape(C * kh * kw, -1)
+        grad = np.empty((O, N, Ho, Wo), self.weight.dtype)
+        grad[...] = grad_output.transpose(1, 0, 2, 3)
+        grad = grad.reshape(O, N * Ho * Wo)                           # G2
+        cols2d = cols.reshape(C * kh * kw, N * Ho * Wo)
         if self.bias is not None:
-            self.bias.grad += grad.sum(axis=1)                          # wrapped columns add 0
+            self.bias.grad += grad.sum(axis=1)
         self.weight.grad += (grad @ cols2d.T).reshape(self.weight.shape)
-        np.matmul(self.weight.data.reshape(O, -1).T, grad, out=cols2d)  # dL/dcols replaces the columns
+        np.matmul(self.weight.data.reshape(O, -1).T, grad, out=cols2d)   # dL/dcols replaces the columns
         self.save_for_backward(x_shape, None)
-        grad_padded = np.zeros((C, N, R, Wp), dtype)
-        for i in range(kh):                                             # col2im
+        grad_padded = np.zeros((C, N, H + 2 * ph, W + 2 * pw), self.weight.dtype)
+        for i in range(kh):                                           # col2im: one add per offset
             for j in range(kw):
-                window = _windows(grad_padded, i, j, Ho, Wv, self.stride, flat)
+                window = _window_view(grad_padded, i, j, (Ho, Wo), self.stride)
                 window += cols[:, i, j]
         return np.ascontiguousarray(grad_padded[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3))
 
@@ -198,11 +187,6 @@ class _Pool2d(Module):
             raise ValueError(f"{self!r}: the window ({kh}, {kw}) is larger than the input ({H}, {W})")
         return conv_output_size(H, kh, sh), conv_output_size(W, kw, sw)
 
-    def _window(self, array, i, j, Ho, Wo):
-        """The view array[:, :, s_h h + i, s_w w + j] for h < Ho, w < Wo: shape (N, C, Ho, Wo)."""
-        sh, sw = self._stride
-        return array[:, :, i:i + sh * (Ho - 1) + 1:sh, j:j + sw * (Wo - 1) + 1:sw]
-
 
 class MaxPool2d(_Pool2d):
     """Max pooling: the largest value of each kh x kw window, windows ``stride`` apart, no padding.
@@ -228,10 +212,10 @@ class MaxPool2d(_Pool2d):
     def forward(self, x):
         Ho, Wo = self._output_size(x)
         offsets = self._offsets()
-        out = self._window(x, 0, 0, Ho, Wo).copy()
+        out = _window_view(x, 0, 0, (Ho, Wo), self._stride).copy()
         index = np.zeros(out.shape, np.min_scalar_type(len(offsets) - 1))   # offset of each window's maximum
         for k, (i, j) in enumerate(offsets[1:], start=1):
-            candidate = np.maximum(out, self._window(x, i, j, Ho, Wo))
+            candidate = np.maximum(out, _window_view(x, i, j, (Ho, Wo), self._stride))
             improved = candidate > out                 # strictly larger: a tie keeps the earlier offset
             np.maximum(index, improved * index.dtype.type(k), out=index)
             out = candidate
@@ -244,7 +228,7 @@ class MaxPool2d(_Pool2d):
         Ho, Wo = index.shape[2:]
         grad = np.zeros(x_shape, dtype)
         for k, (i, j) in enumerate(self._offsets()):
-            window = self._window(grad, i, j, Ho, Wo)
+            window = _window_view(grad, i, j, (Ho, Wo), self._stride)
             window += grad_output * (index == k)
         return grad
 
@@ -260,9 +244,9 @@ class AvgPool2d(_Pool2d):
     def forward(self, x):
         Ho, Wo = self._output_size(x)
         offsets = self._offsets()
-        out = self._window(x, 0, 0, Ho, Wo).copy()
+        out = _window_view(x, 0, 0, (Ho, Wo), self._stride).copy()
         for i, j in offsets[1:]:
-            out += self._window(x, i, j, Ho, Wo)
+            out += _window_view(x, i, j, (Ho, Wo), self._stride)
         out /= len(offsets)
         self.save_for_backward(x.shape, x.dtype, (Ho, Wo))
         return out
@@ -273,7 +257,7 @@ class AvgPool2d(_Pool2d):
         share = grad_output / len(self._offsets())
         grad = np.zeros(x_shape, dtype)
         for i, j in self._offsets():
-            window = self._window(grad, i, j, Ho, Wo)
+            window = _window_view(grad, i, j, (Ho, Wo), self._stride)
             window += share
         return grad
 

@@ -430,17 +430,16 @@ def test_forward_and_backward_need_one_column_matrix_and_buffers_of_input_and_ou
     layer = Conv2d(8, 8, 3, stride=stride, padding=1, rng=rng, dtype=np.float32)
     x = rng.normal(size=(4, 8, 24, 24)).astype(np.float32)
     Ho = conv_output_size(24, 3, stride, 1)
-    row_width = 26 if stride == 1 else Ho                  # stride 1: rows of the padded width
-    column_matrix = 8 * 9 * 4 * Ho * row_width * 4
-    padded_input = 8 * 4 * (26 + (stride == 1)) * 26 * 4
-    output = 8 * 4 * Ho * row_width * 4
+    column_matrix = (8 * 9) * (4 * Ho * Ho) * 4
+    padded_input = 8 * 4 * 26 * 26 * 4
+    output = 8 * 4 * Ho * Ho * 4
     layer.backward(layer(x))
     tracemalloc.start()
     y = layer(x)
     layer.backward(y)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    # forward: padded input, columns, product, output; backward adds the gradient in the product's
+    # forward: padded input, columns, product, output; backward: the gradient in the product's
     # layout, the padded input gradient and the input gradient -- but no second column matrix
     assert column_matrix < peak <= column_matrix + 2 * padded_input + x.nbytes + 3 * output + 10_000
 
