@@ -1,6 +1,6 @@
 """Speed of nnlib's Conv2d and pooling layers, compared with PyTorch on the same machine, in one process.
 
-    .venv/bin/python benchmarks/conv_pool.py [--repeats 30] [--batch 64] [--threads 1]
+    .venv/bin/python benchmarks/conv_pool.py [--repeats 30] [--batch 64] [--threads 1] [--clock cpu]
 
 Times the forward plus backward pass in float32 of
   - Conv2d(16, 32, kernel_size=3, padding=1) on a batch of (64, 16, 28, 28) images, and of the first,
@@ -14,7 +14,9 @@ run on one thread, as NumPy does.
 The outputs and gradients of the two libraries are compared too, to make sure the same work is timed.
 
 This is a measurement, not a test: the numbers depend on the machine and on what else runs on it.
-Run it on an idle machine, and run it twice.
+Run it on an idle machine, and run it twice. On a busy machine, `--threads 1 --clock cpu` measures the
+processor time the process itself used, which other programs disturb much less than the wall-clock
+time (with more than one thread the processor time adds up the threads, including their waiting).
 """
 from __future__ import annotations
 
@@ -58,7 +60,9 @@ def plain_im2col_conv(x, weight, bias, grad, padding=1):
 
 
 def cases(batch: int, rng: np.random.Generator):
-    """(name, nnlib step, torch step or None, check) for each benchmarked layer."""
+    """(input shape, [(name, nnlib step), ...], torch step or None) for each benchmarked layer.
+
+    Every step returns (output, input gradient), so that the libraries' results can be compared."""
     x = rng.normal(size=(batch, 16, 28, 28)).astype(np.float32)
     conv = Conv2d(16, 32, 3, padding=1, rng=rng, dtype=np.float32)
     grad_conv = rng.normal(size=(batch, 32, 28, 28)).astype(np.float32)
@@ -104,10 +108,10 @@ def cases(batch: int, rng: np.random.Generator):
 
         torch_max = torch_pool(torch.nn.functional.max_pool2d)
         torch_avg = torch_pool(torch.nn.functional.avg_pool2d)
-    return [("Conv2d(16, 32, 3, padding=1)", nnlib_conv, torch_conv, (batch, 16, 28, 28)),
-            ("  plain im2col, for comparison", plain_conv, torch_conv, (batch, 16, 28, 28)),
-            ("MaxPool2d(2)", nnlib_pool(MaxPool2d(2)), torch_max, (batch, 32, 28, 28)),
-            ("AvgPool2d(2)", nnlib_pool(AvgPool2d(2)), torch_avg, (batch, 32, 28, 28))]
+    return [((batch, 16, 28, 28), [("Conv2d(16, 32, 3, padding=1)", nnlib_conv),
+                                   ("  first im2col of the chapter", plain_conv)], torch_conv),
+            ((batch, 32, 28, 28), [("MaxPool2d(2)", nnlib_pool(MaxPool2d(2)))], torch_max),
+            ((batch, 32, 28, 28), [("AvgPool2d(2)", nnlib_pool(AvgPool2d(2)))], torch_avg)]
 
 
 def largest_difference(nnlib_step, torch_step) -> float:
@@ -126,6 +130,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64, help="batch size N (default 64)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for NumPy's BLAS and for PyTorch (default: BLAS's own setting)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall-clock time (default) or the process's processor time")
     args = parser.parse_args()
     if args.threads is not None:
         threadpool_limits(limits=args.threads, user_api="blas")
@@ -136,28 +142,39 @@ def main() -> None:
         torch.set_num_threads(threads)
     print(f"NumPy {np.__version__}, BLAS threads (threadpoolctl): {threads}"
           + ("" if torch is None else f"; PyTorch {torch.__version__}, threads: {torch.get_num_threads()}"))
-    print(f"forward + backward, float32, batch {args.batch}; median of {args.repeats} runs after "
-          f"{args.warmup} warm-up runs\n")
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    print(f"forward + backward, float32, batch {args.batch}; median {args.clock} time of {args.repeats} "
+          f"runs after {args.warmup} warm-up runs\n")
     header = f"{'layer':<32} {'input':<18} {'nnlib ms':>9}"
     print(header + ("" if torch is None else f" {'torch ms':>9} {'ratio':>6}  {'max rel. diff':>13}"))
-    for name, nnlib_step, torch_step, shape in cases(args.batch, np.random.default_rng(0)):
-        steps = [nnlib_step] + ([torch_step] if torch_step is not None else [])
-        for _ in range(args.warmup):
-            for step in steps:
-                step()
-        times = [[] for _ in steps]
-        for _ in range(args.repeats):          # alternate, so that both see the same load
-            for step, record in zip(steps, times):
-                start = time.perf_counter()
-                step()
-                record.append(time.perf_counter() - start)
-        medians = [1e3 * statistics.median(t) for t in times]
-        line = f"{name:<32} {str(shape):<18} {medians[0]:9.2f}"
-        if torch_step is not None:
-            diff = largest_difference(nnlib_step, torch_step)
-            line += f" {medians[1]:9.2f} {medians[0] / medians[1]:6.2f}  {diff:13.1e}"
-        print(line)
+    for shape, named_steps, torch_step in cases(args.batch, np.random.default_rng(0)):
+        torch_median = None
+        for k, (name, step) in enumerate(named_steps):
+            # the layer runs alternately with PyTorch, so that both see the same load; a version shown
+            # for comparison runs on its own (its memory traffic would slow PyTorch down) and is
+            # compared with the PyTorch time measured alongside the layer
+            paired = torch_step is not None and k == 0
+            medians = measure([step, torch_step] if paired else [step], args.repeats, args.warmup, clock)
+            torch_median = medians[1] if paired else torch_median
+            line = f"{name:<32} {str(shape):<18} {medians[0]:9.2f}"
+            if torch_median is not None:
+                diff = largest_difference(step, torch_step)
+                line += f" {torch_median:9.2f} {medians[0] / torch_median:6.2f}  {diff:13.1e}"
+            print(line)
 
+
+def measure(steps, repeats, warmup, clock) -> list[float]:
+    """Median time in ms of each step, running the steps alternately after ``warmup`` untimed rounds."""
+    for _ in range(warmup):
+        for step in steps:
+            step()
+    times = [[] for _ in steps]
+    for _ in range(repeats):
+        for step, record in zip(steps, times):
+            start = clock()
+            step()
+            record.append(clock() - start)
+    return [1e3 * statistics.median(t) for t in times]
 
 if __name__ == "__main__":
     main()
