@@ -13,6 +13,7 @@ from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, E
     CosineAnnealingLR)
 from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict, evaluate,
     History, fit, plot_history, EarlyStopping, save, load)
+from .conv import (conv_output_size, Conv2d, MaxPool2d, AvgPool2d, Flatten)
 
 __version__ = "0.1.0"
 
@@ -23,4 +24,4 @@ __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "Sequential", "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
            "ExponentialLR", "CosineAnnealingLR", "train_val_split", "Standardizer", "DataLoader",
            "accuracy", "predict", "evaluate", "History", "fit", "plot_history", "EarlyStopping",
-           "save", "load"]
+           "save", "load", "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
