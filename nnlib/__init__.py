@@ -11,6 +11,7 @@ from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
 from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, ExponentialLR,
     CosineAnnealingLR)
+from .regularization import Dropout
 
 __version__ = "0.1.0"
 
@@ -19,4 +20,4 @@ __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "Tanh", "ReLU", "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
            "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
            "Sequential", "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
-           "ExponentialLR", "CosineAnnealingLR"]
+           "ExponentialLR", "CosineAnnealingLR", "Dropout"]
