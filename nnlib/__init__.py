@@ -11,6 +11,8 @@ from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
 from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, ExponentialLR,
     CosineAnnealingLR)
+from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict, evaluate,
+    History, fit, plot_history, EarlyStopping, save, load)
 from .regularization import Dropout
 
 __version__ = "0.1.0"
@@ -20,4 +22,6 @@ __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "Tanh", "ReLU", "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
            "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
            "Sequential", "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
-           "ExponentialLR", "CosineAnnealingLR", "Dropout"]
+           "ExponentialLR", "CosineAnnealingLR", "train_val_split", "Standardizer", "DataLoader",
+           "accuracy", "predict", "evaluate", "History", "fit", "plot_history", "EarlyStopping",
+           "save", "load", "Dropout"]

@@ -13,30 +13,34 @@ __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax"]
 def _check_input(x, layer):
     """Return ``x`` if it is a NumPy array of a floating dtype with at least one dimension.
 
-    Raises ``TypeError`` (not an array, or not floating point) or ``ValueError`` (a 0-d array),
-    naming ``layer``, the module that checks.
+    Raises ``TypeError`` if ``x`` is not a NumPy array, and ``ValueError`` if it is not floating
+    point or has no dimension, naming ``layer``, the module that checks (formatted only on failure).
     """
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{layer!r}: expected a NumPy array, got {type(x).__name__}")
     if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{layer!r}: expected a floating-point array, got dtype {x.dtype.name}; "
-                        "convert it with .astype(np.float32) or .astype(np.float64)")
+        raise ValueError(f"{layer!r}: expected a floating-point array, got dtype {x.dtype.name}; "
+                         "convert it with .astype(np.float32) or .astype(np.float64)")
     if x.ndim == 0:
         raise ValueError(f"{layer!r}: expected an array of shape (N, *), got a 0-d array")
     return x
 
 
 def _check_grad(grad_output, output, layer):
-    """Return ``grad_output`` in the dtype of ``output`` after checking it has ``output``'s shape.
+    """Return ``grad_output`` after checking that it has the shape and dtype of ``output``.
 
-    Raises ``TypeError`` (not an array) or ``ValueError`` (another shape), naming ``layer``.
+    Raises ``TypeError`` (not a NumPy array) or ``ValueError`` (another shape or dtype; never a
+    silent conversion), naming ``layer``.
     """
     if not isinstance(grad_output, np.ndarray):
-        raise TypeError(f"{layer!r}: grad_output must be a NumPy array, got {type(grad_output).__name__}")
+        raise TypeError(f"{layer!r}: expected grad_output to be a NumPy array, got {type(grad_output).__name__}")
     if grad_output.shape != output.shape:
-        raise ValueError(f"{layer!r}: grad_output has shape {grad_output.shape}, "
-                         f"but forward returned shape {output.shape}")
-    return grad_output.astype(output.dtype, copy=False)
+        raise ValueError(f"{layer!r}: expected grad_output of shape {output.shape} (the shape of the last "
+                         f"output), got {grad_output.shape}")
+    if grad_output.dtype != output.dtype:
+        raise ValueError(f"{layer!r}: expected grad_output of dtype {output.dtype.name} (the dtype of the "
+                         f"last output), got {grad_output.dtype.name}")
+    return grad_output
 
 
 class Sigmoid(Module):
@@ -70,8 +74,8 @@ class Sigmoid(Module):
         e = np.abs(x)
         np.negative(e, out=e)
         with np.errstate(under="ignore"):   # exp(-|x|) rounding to 0 is intended
-            np.exp(e, out=e)                # e = exp(-|x|), in (0, 1]: cannot overflow
-        y = np.maximum(e, x >= 0)           # exp(min(x, 0)): 1 where x >= 0, e where x < 0
+            np.exp(e, out=e)                # e = exp(-|x|), in [0, 1]: cannot overflow
+        y = np.maximum(e, x >= 0)           # exp(min(x, 0)): x >= 0 counts as 1 (then max is 1) or 0 (then e)
         e += 1
         y /= e                              # divided by 1 + exp(-|x|), between 1 and 2
         self.save_for_backward(y)
@@ -83,7 +87,7 @@ class Sigmoid(Module):
         Parameters
         ----------
         grad_output : numpy.ndarray
-            dL/dy, the shape of the output of ``forward``.
+            dL/dy, the shape and dtype of the output of ``forward``.
 
         Returns
         -------
@@ -133,7 +137,7 @@ class Tanh(Module):
         Parameters
         ----------
         grad_output : numpy.ndarray
-            dL/dy, the shape of the output of ``forward``.
+            dL/dy, the shape and dtype of the output of ``forward``.
 
         Returns
         -------
@@ -184,7 +188,7 @@ class ReLU(Module):
         Parameters
         ----------
         grad_output : numpy.ndarray
-            dL/dy, the shape of the output of ``forward``.
+            dL/dy, the shape and dtype of the output of ``forward``.
 
         Returns
         -------
@@ -248,7 +252,7 @@ class LeakyReLU(Module):
         Parameters
         ----------
         grad_output : numpy.ndarray
-            dL/dy, the shape of the output of ``forward``.
+            dL/dy, the shape and dtype of the output of ``forward``.
 
         Returns
         -------
@@ -324,7 +328,7 @@ class Softmax(Module):
         Parameters
         ----------
         grad_output : numpy.ndarray
-            dL/dy, the shape of the output of ``forward``.
+            dL/dy, the shape and dtype of the output of ``forward``.
 
         Returns
         -------

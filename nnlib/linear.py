@@ -110,6 +110,16 @@ class Linear(Module):
     ``(in_features, out_features)`` so that a batch of row vectors is multiplied from the left,
     Y = X W + b, as in the book's derivations. PyTorch's ``torch.nn.Linear`` stores the transpose,
     ``(out_features, in_features)``, and computes X W^T + b: transpose a PyTorch weight to use it here.
+    (Only ``Linear`` differs from PyTorch in this way; ``Conv2d``, chapter 12, stores its weight as
+    PyTorch does, ``(out_channels, in_channels, kh, kw)``.)
+
+    The default initialization also differs from PyTorch's. ``init="he"`` draws the weight from
+    U[-a, a] with a = sqrt(6 / in_features), variance 2 / in_features, and starts the bias at zero.
+    ``torch.nn.Linear`` draws weight and bias from U[-c, c] with c = 1 / sqrt(in_features), a weight
+    variance of 1 / (3 in_features), six times smaller. To draw weights from PyTorch's distribution,
+    pass ``init=lambda fan_in, fan_out, rng, dtype:
+    rng.uniform(-1, 1, (fan_in, fan_out)).astype(dtype) / math.sqrt(fan_in)``, and fill the bias
+    in the same way if you need it.
 
     Parameters
     ----------
@@ -171,9 +181,8 @@ class Linear(Module):
         numpy.ndarray
             Shape (N, out_features), the same dtype.
         """
-        where = repr(self)
-        check_shape(x, (None, self.in_features), where)
-        check_dtype(x, self.weight.dtype, where)
+        check_shape(x, (None, self.in_features), self)     # self: its repr is built only on failure
+        check_dtype(x, self.weight.dtype, self)
         self.save_for_backward(x)
         y = x @ self.weight.data
         if self.bias is not None:

@@ -2,9 +2,10 @@
 """Loss functions with PyTorch's interface: ``loss = loss_fn(prediction, target)`` returns the mean
 loss as a Python float and ``loss_fn.backward()`` returns dL/dprediction.
 
-Every loss refuses, with a ``ValueError`` that names it, a prediction or target of the wrong shape,
-values outside its domain, and any NaN or inf in the prediction or the target, so that a NaN never
-reaches a backward pass.
+Every loss refuses a prediction or target that is not a NumPy array (``TypeError``) and, with a
+``ValueError`` that names it, a prediction or target of the wrong dtype or shape, values outside its
+domain, and any NaN or inf in the prediction or the target, so that a NaN never reaches a backward
+pass.
 
 Derived in chapter 5, "Loss functions" (chapters/05_losses.ipynb)."""
 
@@ -12,6 +13,14 @@ import numpy as np
 from nnlib.module import Module
 
 __all__ = ["MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"]
+
+
+def _check_array(where, array, name):
+    """Raise ``TypeError`` unless ``array`` is a NumPy array; ``name`` is "prediction" or "target"."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{where}: expected the {name} to be a NumPy array, got {type(array).__name__}; "
+                        f"convert it with np.asarray")
+    return array
 
 
 def _check_finite(where, array, name):
@@ -23,8 +32,8 @@ def _check_finite(where, array, name):
 
 
 def _prediction(where, prediction):
-    """The prediction as a non-empty, finite floating-point array."""
-    prediction = np.asarray(prediction)
+    """The prediction, checked to be a non-empty, finite floating-point NumPy array."""
+    _check_array(where, prediction, "prediction")
     if not np.issubdtype(prediction.dtype, np.floating):
         raise ValueError(f"{where}: expected a floating-point prediction, got dtype {prediction.dtype}; "
                          "convert it with .astype(np.float64)")
@@ -35,8 +44,8 @@ def _prediction(where, prediction):
 
 
 def _target_like(where, prediction, target):
-    """The target, checked to have the prediction's shape, converted to its dtype, and finite."""
-    target = np.asarray(target)
+    """The target, checked to be an array of the prediction's shape, converted to its dtype, finite."""
+    _check_array(where, target, "target")
     if target.shape != prediction.shape:
         hint = (f"; if they hold the same values in another layout, reshape one of them, e.g. "
                 f"target.reshape({prediction.shape})" if target.size == prediction.size else "")
@@ -59,9 +68,10 @@ class MSELoss(Module):
     """Mean squared error, ``L = mean((prediction - target)**2)`` over all entries.
 
     Derived in chapter 5, "Loss functions". ``loss = loss_fn(prediction, target)``, then
-    ``loss_fn.backward()`` returns dL/dprediction = 2 (prediction - target) / n, where n is the
-    number of entries (N * D for a prediction of shape (N, D)), as with PyTorch's
-    ``reduction="mean"``. A prediction or target containing NaN or inf is refused (ValueError).
+    ``loss_fn.backward()`` returns dL/dprediction = 2 (prediction - target) / (N m), where N m is
+    the number of entries (N samples times m outputs for a prediction of shape (N, m)), as with
+    PyTorch's ``reduction="mean"``. A prediction or target containing NaN or inf is refused
+    (ValueError).
     """
 
     def forward(self, prediction, target):
@@ -71,7 +81,7 @@ class MSELoss(Module):
         ----------
         prediction : numpy.ndarray of any non-empty shape, floating dtype (float32 or float64)
             The network's output.
-        target : array_like of the prediction's shape exactly (no broadcasting)
+        target : numpy.ndarray of the prediction's shape exactly (no broadcasting)
             Any real dtype; converted to the prediction's dtype.
 
         Returns
@@ -81,34 +91,39 @@ class MSELoss(Module):
 
         Raises
         ------
+        TypeError
+            If the prediction or the target is not a NumPy array.
         ValueError
-            If the shapes differ, or the prediction or the target contains NaN or inf.
+            If the prediction is not floating point, the shapes differ, or the prediction or the
+            target contains NaN or inf.
         """
-        prediction = _prediction(repr(self), prediction)
-        target = _target_like(repr(self), prediction, target)
+        prediction = _prediction(self, prediction)
+        target = _target_like(self, prediction, target)
         diff = prediction - target
         self.save_for_backward(diff)
         return float(np.vdot(diff, diff)) / diff.size
 
     def backward(self):
-        """dL/dprediction = 2 (prediction - target) / n: the prediction's shape and dtype.
+        """dL/dprediction = 2 (prediction - target) / (N m): the prediction's shape and dtype.
 
         Raises ``RuntimeError`` if called before the forward pass."""
         diff, = self.saved
         return diff * (2 / diff.size)
 
 
+_BCE_EPSILON = float(np.float32(1e-12))   # PyTorch's EPSILON, a C float: 1e-12 rounded to float32
+
+
 class BCELoss(Module):
     """Binary cross-entropy on probabilities, ``L = -mean(y log p + (1 - y) log(1 - p))``.
 
     Derived in chapter 5, "Loss functions". As in PyTorch, each logarithm is clamped to be at
-    least -100, so that p = 0 or 1 gives a finite loss. The backward pass returns the exact
-    derivative of this clamped loss: (p - y) / (p (1 - p) n) away from the clamp, where n is the
-    number of entries; a clamped term contributes 0. Divisions by p and 1 - p use at least the
-    smallest normal number of the dtype, so the gradient stays finite (this matters in float32 only,
-    for p below 1.2e-38). Prefer ``BCEWithLogitsLoss`` on logits: it is stable and its gradient
-    does not vanish for confidently wrong predictions. A prediction or target containing NaN or
-    inf is refused (ValueError).
+    least -100, so that p = 0 or 1 gives a finite loss. The backward pass is PyTorch's:
+    ``(p - y) / max(p (1 - p), 1e-12) / n``, where n is the number of entries. Where
+    ``p (1 - p) > 1e-12`` this is the exact derivative of the loss; closer to 0 or 1 it is the
+    capped value ``(p - y) / 1e-12 / n`` (about -1e12 / n for p = 0, y = 1), finite in float32 and
+    float64. Prefer ``BCEWithLogitsLoss`` on logits: it is stable and its gradient does not vanish
+    through the sigmoid for confidently wrong predictions.
     """
 
     def forward(self, prediction, target):
@@ -118,7 +133,7 @@ class BCELoss(Module):
         ----------
         prediction : numpy.ndarray of any non-empty shape, floating dtype (float32 or float64)
             Probabilities p in [0, 1], e.g. the output of a sigmoid.
-        target : array_like of the prediction's shape exactly (no broadcasting)
+        target : numpy.ndarray of the prediction's shape exactly (no broadcasting)
             Labels or soft targets y in [0, 1]: float, int or bool, converted to the prediction's dtype.
 
         Returns
@@ -128,30 +143,30 @@ class BCELoss(Module):
 
         Raises
         ------
+        TypeError
+            If the prediction or the target is not a NumPy array.
         ValueError
-            If the shapes differ, p or y lies outside [0, 1], or either contains NaN or inf.
+            If the prediction is not floating point, the shapes differ, p or y lies outside [0, 1],
+            or either contains NaN or inf.
         """
-        p = _prediction(repr(self), prediction)
-        _check_unit_interval(repr(self), p, "probabilities",
-                             "for raw scores (logits) use BCEWithLogitsLoss instead")
-        y = _target_like(repr(self), p, target)
-        _check_unit_interval(repr(self), y, "targets", "labels -1 and 1 map to 0 and 1 by (target + 1) / 2")
+        p = _prediction(self, prediction)
+        _check_unit_interval(self, p, "probabilities", "for raw scores (logits) use BCEWithLogitsLoss instead")
+        y = _target_like(self, p, target)
+        _check_unit_interval(self, y, "targets", "labels -1 and 1 map to 0 and 1 by (target + 1) / 2")
         with np.errstate(divide="ignore"):             # log(0) = -inf is clamped on the next lines
             log_p, log_1mp = np.log(p), np.log1p(-p)
         np.maximum(log_p, -100, out=log_p)
         np.maximum(log_1mp, -100, out=log_1mp)
-        self.save_for_backward(p, y, log_p > -100, log_1mp > -100)     # where each term is not clamped
+        self.save_for_backward(p, y)
         return -float(np.vdot(y, log_p) + np.vdot(1 - y, log_1mp)) / p.size
 
     def backward(self):
-        """dL/dp, the exact derivative of the clamped loss: the prediction's shape and dtype.
+        """dL/dp = (p - y) / max(p (1 - p), 1e-12) / n, as in PyTorch: the prediction's shape and dtype.
 
         Raises ``RuntimeError`` if called before the forward pass."""
-        p, y, free_p, free_1mp = self.saved
-        tiny = np.finfo(p.dtype).tiny
-        grad = (1 - y) / np.maximum(1 - p, tiny)
-        grad *= free_1mp
-        grad -= y / np.maximum(p, tiny) * free_p
+        p, y = self.saved
+        grad = p - y
+        grad /= np.maximum((1 - p) * p, _BCE_EPSILON)
         grad /= p.size
         return grad
 
@@ -174,7 +189,7 @@ class BCEWithLogitsLoss(Module):
         ----------
         prediction : numpy.ndarray of any non-empty shape, floating dtype (float32 or float64)
             Logits z, any finite real numbers.
-        target : array_like of the prediction's shape exactly (no broadcasting)
+        target : numpy.ndarray of the prediction's shape exactly (no broadcasting)
             Labels or soft targets y in [0, 1]: float, int or bool, converted to the prediction's dtype.
 
         Returns
@@ -184,12 +199,15 @@ class BCEWithLogitsLoss(Module):
 
         Raises
         ------
+        TypeError
+            If the prediction or the target is not a NumPy array.
         ValueError
-            If the shapes differ, y lies outside [0, 1], or z or y contains NaN or inf.
+            If z is not floating point, the shapes differ, y lies outside [0, 1], or z or y contains
+            NaN or inf.
         """
-        z = _prediction(repr(self), prediction)
-        y = _target_like(repr(self), z, target)
-        _check_unit_interval(repr(self), y, "targets", "labels -1 and 1 map to 0 and 1 by (target + 1) / 2")
+        z = _prediction(self, prediction)
+        y = _target_like(self, z, target)
+        _check_unit_interval(self, y, "targets", "labels -1 and 1 map to 0 and 1 by (target + 1) / 2")
         e = np.exp(-np.abs(z))                            # in (0, 1]: cannot overflow
         terms = np.maximum(z, 0)
         terms -= z * y
@@ -209,7 +227,7 @@ class BCEWithLogitsLoss(Module):
 
 
 class CrossEntropyLoss(Module):
-    """Softmax cross-entropy on logits with integer class labels, ``mean(-log softmax(z)[i, y_i])``.
+    """Softmax cross-entropy on logits with integer class labels, ``mean(-log softmax(z)[k, y_k])``.
 
     Derived in chapter 5, "Loss functions". The softmax and its logarithm are computed with the
     log-sum-exp trick (each row shifted by its maximum, log(1 + r) computed by log1p), so no logit
@@ -219,13 +237,13 @@ class CrossEntropyLoss(Module):
     """
 
     def forward(self, prediction, target):
-        """The mean over the batch of -log softmax(z)[i, y_i].
+        """The mean over the batch of -log softmax(z)[k, y_k].
 
         Parameters
         ----------
         prediction : numpy.ndarray of shape (N, C), floating dtype (float32 or float64)
             Logits z, one row per sample (N >= 1, C >= 1).
-        target : array_like of shape (N,), integer dtype
+        target : numpy.ndarray of shape (N,), integer dtype
             Class labels y in [0, C) (not one-hot rows).
 
         Returns
@@ -235,16 +253,18 @@ class CrossEntropyLoss(Module):
 
         Raises
         ------
+        TypeError
+            If the logits or the labels are not a NumPy array.
         ValueError
-            If the logits are not 2-D or contain NaN or inf, or the labels are not integers of
-            shape (N,) in [0, C).
+            If the logits are not floating point, not 2-D or contain NaN or inf, or the labels are
+            not integers of shape (N,) in [0, C).
         """
-        z = _prediction(repr(self), prediction)
+        z = _prediction(self, prediction)
         if z.ndim != 2:
             hint = "; for a single sample use logits.reshape(1, -1)" if z.ndim == 1 else ""
             raise ValueError(f"{self!r}: expected logits of shape (N, C), got {z.shape}{hint}")
         n, c = z.shape
-        labels = np.asarray(target)
+        labels = _check_array(self, target, "target")
         if labels.shape != (n,):
             hint = ("; for one-hot targets pass target.argmax(axis=1)" if labels.shape == z.shape else
                     "; reshape the labels with labels.reshape(-1)" if labels.size == n else "")
@@ -259,8 +279,8 @@ class CrossEntropyLoss(Module):
             raise ValueError(f"{self!r}: expected labels in [0, C) = [0, {c}), got values from {low} "
                              f"to {high}{hint}")
         rows, top = np.arange(n), z.argmax(axis=1)
-        shifted = z - z[rows, top][:, None]               # s = z - max: every exponent <= 0
-        true_class = shifted[rows, labels]                # s_y, before s is overwritten
+        shifted = z - z[rows, top][:, None]               # u = z - max: every exponent <= 0
+        true_class = shifted[rows, labels]                # u_y, before u is overwritten
         exps = np.exp(shifted, out=shifted)
         exps[rows, top] = 0                               # the largest term, e^0 = 1, is left out...
         rest = exps.sum(axis=1)                           # ...of r, the sum of the others

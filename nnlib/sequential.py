@@ -71,6 +71,8 @@ class Sequential(Module):
         for name, layer in self.named_children():
             count = sum(p.data.size for p in layer.parameters())
             text = f"  ({name}): " + repr(layer).replace("\n", "\n  ")
-            lines.append(text + (f"  # {count:,} parameters" if count else ""))
+            if count and not isinstance(layer, Sequential):   # a nested Sequential prints its own total
+                text += f"  # {count:,} parameters"
+            lines.append(text)
         total = sum(p.data.size for p in self.parameters())
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {total:,} parameters in total"

@@ -21,13 +21,14 @@ def check_shape(x, expected, where):
     expected : tuple of (int or None)
         One entry per dimension: an int that the dimension must equal, or ``None`` for a
         dimension of any size (usually the batch dimension N).
-    where : str
-        Who is checking, for the message, e.g. ``"Linear(in_features=4, out_features=3)"``.
+    where : str or object
+        Who is checking, for the message: a string, or the layer itself, whose ``repr`` (e.g.
+        ``Linear(in_features=4, out_features=3, bias=True)``) is only formatted if the check fails.
 
     Returns
     -------
     numpy.ndarray
-        ``x`` itself, so that a layer can write ``x = check_shape(x, (None, 4), str(self))``.
+        ``x`` itself, so that a layer can write ``x = check_shape(x, (None, 4), self)``.
     """
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{where}: expected a NumPy array, got {type(x).__name__}")
@@ -48,7 +49,7 @@ def format_shape(expected):
 
 
 def check_dtype(x, dtype, where):
-    """Raise ``ValueError`` unless the array ``x`` has the given floating ``dtype``.
+    """Raise ``ValueError`` unless the array ``x`` has exactly the given ``dtype``.
 
     Derived in chapter 1, "A neuron and a network": mixing float32 and float64 silently promotes
     the computation to float64, so layers with weights refuse input of another dtype.
@@ -59,8 +60,8 @@ def check_dtype(x, dtype, where):
         The array to check.
     dtype : numpy.dtype or type
         The dtype the layer computes in, usually that of its weights.
-    where : str
-        Who is checking, for the message.
+    where : str or object
+        Who is checking, for the message (a layer's ``repr`` is formatted only on failure).
 
     Returns
     -------

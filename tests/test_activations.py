@@ -113,6 +113,22 @@ def test_extreme_inputs_give_finite_values_and_gradients_without_warnings(make, 
     assert y.dtype == dx.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype, low, high", [(np.float32, -45, 38.5), (np.float64, -320, 308)],
+                         ids=["float32", "float64"])
+def test_sigmoid_raises_no_warning_anywhere_in_the_range_of_its_dtype(dtype, low, high):
+    magnitudes = np.logspace(low, high, 3000)
+    with np.errstate(under="ignore"):          # the smallest magnitudes round to subnormals: intended
+        x = np.concatenate([[-np.inf], -magnitudes[::-1], [0.0], magnitudes, [np.inf]]).astype(dtype)
+    layer = Sigmoid()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):         # underflow included: the layer ignores only its own
+            y = layer(x)
+            dx = layer.backward(np.ones_like(y))
+    assert y.dtype == dx.dtype == dtype
+    assert y[0] == 0 and y[-1] == 1 and np.all(np.diff(y) >= 0) and np.all(np.isfinite(dx))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 def test_extreme_values_are_the_limits(dtype):
     with warnings.catch_warnings():
@@ -134,8 +150,6 @@ def test_float32_stays_float32_forward_and_backward_and_agrees_with_float64(make
     y32 = layer(x64.astype(np.float32))
     dx32 = layer.backward(g64.astype(np.float32))
     assert y32.dtype == dx32.dtype == np.float32
-    dx_from_float64_grad = layer.backward(g64)          # converted to the layer's float32
-    assert dx_from_float64_grad.dtype == np.float32
     y64 = layer(x64)
     dx64 = layer.backward(g64)
     assert y64.dtype == dx64.dtype == np.float64
@@ -196,24 +210,45 @@ def test_non_contiguous_and_empty_batches(make):
     assert empty.shape == (0, 4) and layer.backward(np.zeros((0, 4))).shape == (0, 4)
 
 
-@pytest.mark.parametrize("make, name", [(Sigmoid, "Sigmoid()"), (Tanh, "Tanh()"), (ReLU, "ReLU()"),
-                                        (LeakyReLU, "LeakyReLU(negative_slope=0.01)"),
-                                        (Softmax, "Softmax(dim=-1)")])
+NAMED = [(Sigmoid, "Sigmoid()"), (Tanh, "Tanh()"), (ReLU, "ReLU()"),
+         (LeakyReLU, "LeakyReLU(negative_slope=0.01)"), (Softmax, "Softmax(dim=-1)")]
+
+
+@pytest.mark.parametrize("make, name", NAMED)
 def test_bad_inputs_are_refused_with_the_layer_named(make, name):
+    """TypeError only for a non-array; ValueError for a non-floating dtype or a 0-d array."""
     name = re.escape(name)
     with pytest.raises(TypeError, match=f"{name}: expected a NumPy array, got list"):
         make()([[0.5, -1.0]])
-    with pytest.raises(TypeError, match=f"{name}: expected a floating-point array, got dtype int64"):
-        make()(np.array([[1, 2]], dtype=np.int64))
+    with pytest.raises(TypeError, match=f"{name}: expected a NumPy array, got float"):
+        make()(0.5)
+    for dtype in (np.int64, np.bool_, np.complex128):
+        with pytest.raises(ValueError, match=f"{name}: expected a floating-point array, got dtype "
+                                             f"{np.dtype(dtype).name}"):
+            make()(np.ones((1, 2), dtype=dtype))
     with pytest.raises(ValueError, match=f"{name}: expected an array of shape"):
         make()(np.array(0.5))
+
+
+@pytest.mark.parametrize("make, name", NAMED)
+def test_a_grad_output_of_another_shape_or_dtype_is_refused_not_converted(make, name):
+    name = re.escape(name)
     layer = make()
     layer(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=name + re.escape(": grad_output has shape (3, 2), but forward "
-                                                          "returned shape (2, 3)")):
+    with pytest.raises(ValueError, match=name + re.escape(": expected grad_output of shape (2, 3) (the shape "
+                                                          "of the last output), got (3, 2)")):
         layer.backward(np.ones((3, 2)))
-    with pytest.raises(TypeError, match=f"{name}: grad_output must be a NumPy array, got float"):
+    with pytest.raises(ValueError, match=name + re.escape(": expected grad_output of dtype float64 (the dtype "
+                                                          "of the last output), got float32")):
+        layer.backward(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(TypeError, match=f"{name}: expected grad_output to be a NumPy array, got float"):
         layer.backward(1.0)
+    with pytest.raises(TypeError, match=f"{name}: expected grad_output to be a NumPy array, got list"):
+        layer.backward([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    layer(np.ones((2, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="expected grad_output of dtype float32 .*, got float64"):
+        layer.backward(np.ones((2, 3)))
+    assert layer.backward(np.ones((2, 3), dtype=np.float32)).dtype == np.float32
 
 
 def test_softmax_refuses_an_axis_the_input_does_not_have_and_a_non_integer_dim():

@@ -123,6 +123,24 @@ def test_wrong_input_dtype_is_refused():
         Linear(3, 2)(np.zeros((4, 3), dtype=np.float32))
 
 
+def test_forward_describes_the_layer_only_when_a_check_fails():
+    calls = []
+
+    class CountingLinear(Linear):
+        def extra_repr(self):
+            calls.append(1)
+            return super().extra_repr()
+
+    layer = CountingLinear(3, 2, rng=0)
+    layer(np.zeros((4, 3)))
+    layer.backward(np.ones((4, 2)))
+    assert calls == []                                      # no repr on the hot path
+    with pytest.raises(ValueError, match=r"CountingLinear\(in_features=3, out_features=2, bias=True\): "
+                                         r"expected input of shape \(N, 3\)"):
+        layer(np.zeros((4, 5)))
+    assert calls
+
+
 def test_backward_before_forward_is_a_runtime_error():
     with pytest.raises(RuntimeError, match=r"Linear\(in_features=3, out_features=2, bias=True\): "
                                            r"backward\(\) was called before forward\(\)"):
@@ -158,6 +176,11 @@ def test_constructor_rejects_bad_arguments():
         Linear(3, 2, init="kaiming")
     with pytest.raises(ValueError, match=r"init returned an array of shape \(2, 3\), expected \(3, 2\)"):
         Linear(3, 2, init=lambda fan_in, fan_out, rng, dtype: np.zeros((fan_out, fan_in)))
+    # shapes that would broadcast into the weight are refused too: an init must return the full matrix
+    with pytest.raises(ValueError, match=r"init returned an array of shape \(2,\), expected \(3, 2\)"):
+        Linear(3, 2, init=lambda fan_in, fan_out, rng, dtype: np.ones(fan_out))
+    with pytest.raises(ValueError, match=r"init returned an array of shape \(\), expected \(3, 2\)"):
+        Linear(3, 2, init=lambda fan_in, fan_out, rng, dtype: 0.5)
 
 
 def test_init_choices_and_seeds():

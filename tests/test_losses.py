@@ -7,6 +7,7 @@ import pytest
 from nnlib import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, Module, gradcheck
 
 LOSSES = [MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss]
+EPSILON = float(np.float32(1e-12))        # PyTorch's cap of p (1 - p) in BCELoss's backward pass (a C float)
 ELEMENTWISE = [MSELoss, BCELoss, BCEWithLogitsLoss]
 
 
@@ -236,8 +237,8 @@ def test_bce_at_p_0_and_1_is_finite_with_the_clamped_values(dtype):
         grad = loss_fn.backward()
     assert value == pytest.approx(200 / 4)                 # two clamped terms of 100
     assert np.all(np.isfinite(grad)) and grad.dtype == dtype
-    # exact derivative of the clamped loss: clamped terms contribute 0, the others 1/(1-p) or -1/p
-    assert np.array_equal(grad, np.array([0.25, 0, 0, -0.25], dtype=dtype))
+    # PyTorch's backward: (p - y) / max(p (1 - p), 1e-12) / n, with 1e-12 a C float
+    assert np.array_equal(grad, np.array([0, -1, 1, 0], dtype=dtype) / dtype(EPSILON) / 4)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -251,12 +252,38 @@ def test_bce_gradient_stays_finite_for_tiny_probabilities(dtype):
     assert np.isfinite(value) and np.all(np.isfinite(grad)) and np.all(grad[:3] <= 0)
 
 
-def test_bce_clamp_at_minus_100():
+def test_bce_clamp_at_minus_100_and_the_gradient_cap_at_1e_12():
     loss_fn = BCELoss()
     assert loss_fn(np.array([1e-50]), np.array([1])) == pytest.approx(100)    # log(1e-50) = -115 -> -100
-    assert loss_fn.backward()[0] == 0                                          # the clamped term is constant
+    assert loss_fn.backward()[0] == pytest.approx(-1 / EPSILON, rel=1e-15)     # capped, as in PyTorch
     assert loss_fn(np.array([1e-40]), np.array([1])) == pytest.approx(40 * np.log(10))
-    assert loss_fn.backward()[0] == pytest.approx(-1e40)
+    assert loss_fn.backward()[0] == pytest.approx(-1 / EPSILON, rel=1e-15)     # not -1e40: capped
+    assert loss_fn(np.array([1e-11]), np.array([1])) == pytest.approx(11 * np.log(10))
+    assert loss_fn.backward()[0] == pytest.approx(-1e11, rel=1e-12)           # p (1 - p) > 1e-12: exact
+    assert loss_fn(np.array([0.0]), np.array([0])) == 0.0 and loss_fn.backward()[0] == 0.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_backward_is_pytorchs_formula_operation_for_operation(dtype):
+    rng = np.random.default_rng(12)
+    p = np.concatenate([rng.uniform(size=20), [0.0, 1.0, 1e-13, 1 - 1e-13, 1e-6, 0.5]]).astype(dtype)
+    y = np.concatenate([rng.uniform(size=20), [1.0, 0.0, 1.0, 0.0, 0.3, 1.0]])
+    loss_fn = BCELoss()
+    with no_floating_point_trouble():
+        loss_fn(p, y)
+        grad = loss_fn.backward()
+    y = y.astype(dtype)
+    expected = (p - y) / np.maximum((1 - p) * p, dtype(EPSILON)) / dtype(p.size)
+    assert grad.dtype == dtype and np.array_equal(grad, expected)
+
+
+def test_bce_gradient_is_the_derivative_of_the_loss_where_p_1_minus_p_exceeds_the_cap():
+    p = np.array([1e-9, 1e-6, 1e-3, 0.5, 1 - 1e-3, 1 - 1e-6])
+    y = np.array([1.0, 0.0, 1.0, 0.2, 0.0, 1.0])
+    loss_fn = BCELoss()
+    loss_fn(p, y)
+    exact = (-y / p + (1 - y) / (1 - p)) / p.size
+    assert np.allclose(loss_fn.backward(), exact, rtol=1e-9, atol=0)
 
 
 def test_the_naive_formulas_do_fail_where_the_losses_do_not():
@@ -372,7 +399,18 @@ def test_cross_entropy_accepts_any_integer_dtype():
     reference = CrossEntropyLoss()(z, labels)
     for dtype in (np.int8, np.int32, np.uint8, np.uint64):
         assert CrossEntropyLoss()(z, labels.astype(dtype)) == reference
-    assert CrossEntropyLoss()(z, labels.tolist()) == reference
+
+
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_predictions_and_targets_that_are_not_arrays_are_a_type_error(loss_cls):
+    prediction, target = example(loss_cls, (3, 2))
+    name = re.escape(f"{loss_cls.__name__}()")
+    with pytest.raises(TypeError, match=f"{name}: expected the prediction to be a NumPy array, got list"):
+        loss_cls()(prediction.tolist(), target)
+    with pytest.raises(TypeError, match=f"{name}: expected the prediction to be a NumPy array, got float"):
+        loss_cls()(0.5, target)
+    with pytest.raises(TypeError, match=f"{name}: expected the target to be a NumPy array, got list"):
+        loss_cls()(prediction, target.tolist())
 
 
 # -- PyTorch, when it is installed --------------------------------------------------------------------
@@ -388,3 +426,14 @@ def test_values_and_gradients_match_pytorch(loss_cls):
     reference.backward()
     assert value == pytest.approx(reference.item(), rel=1e-12)
     assert np.allclose(grad, x.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_bce_gradient_at_the_cap_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    p = np.array([0.0, 1.0, 1e-13, 1 - 1e-13, 0.3, 0.0])
+    y = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+    loss_fn = BCELoss()
+    loss_fn(p, y)
+    x = torch.tensor(p, requires_grad=True)
+    torch.nn.BCELoss()(x, torch.tensor(y)).backward()
+    assert np.array_equal(loss_fn.backward(), x.grad.numpy())

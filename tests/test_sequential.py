@@ -114,3 +114,15 @@ def test_non_modules_are_refused_with_a_hint():
 def test_backward_before_forward_names_the_layer():
     with pytest.raises(RuntimeError, match="backward\\(\\) was called before forward\\(\\)"):
         three_layer_net(np.random.default_rng(7)).backward(np.ones((1, 3)))
+
+
+def test_nested_sequential_repr_prints_one_total_per_container():
+    inner = Sequential(Linear(2, 3), ReLU())
+    text = repr(Sequential(inner, Linear(3, 1)))
+    assert text == ("Sequential(\n"
+                    "  (0): Sequential(\n"
+                    "    (0): Linear(in_features=2, out_features=3, bias=True)  # 9 parameters\n"
+                    "    (1): ReLU()\n"
+                    "  )  # 9 parameters in total\n"
+                    "  (1): Linear(in_features=3, out_features=1, bias=True)  # 4 parameters\n"
+                    ")  # 13 parameters in total")

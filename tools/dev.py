@@ -1,7 +1,8 @@
 """One entry point for building, testing and editing the book. Needs only Python >= 3.10.
 
     python3 tools/dev.py book       build the HTML book (and export nnlib) into _build/html
-    python3 tools/dev.py test       everything CI checks: export in sync, pytest, strict nbval, the book
+    python3 tools/dev.py test       everything CI checks: export in sync, pytest, strict nbval, the book,
+                                    and the built book in headless Chromium (installed with apt if absent)
     python3 tools/dev.py export     write nnlib/ from the notebooks' export cells
     python3 tools/dev.py execute chapters/03_activations.ipynb ...   re-execute notebooks in place
     python3 tools/dev.py execute --all
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -55,11 +57,48 @@ def ensure_environment() -> None:
     os.execv(str(PYTHON), [str(PYTHON), __file__, *sys.argv[1:]])
 
 
+def find_chromium() -> str | None:
+    """The Chromium (or Chrome) executable: $CHROMIUM if set, else the first one on PATH."""
+    if os.environ.get("CHROMIUM"):
+        return os.environ["CHROMIUM"]
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+def install_chromium() -> tuple[str | None, str]:
+    """Install Debian's chromium for the browser test with apt-get, as root or with passwordless sudo.
+    Returns (executable, "") or (None, why there is none)."""
+    if not shutil.which("apt-get"):
+        return None, "no Chromium on PATH and no apt-get to install it (set CHROMIUM=/path/to/chromium)"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        sudo = []
+    elif shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode == 0:
+        sudo = ["sudo", "-n"]
+    else:
+        return None, ("no Chromium on PATH, and installing it needs root or passwordless sudo: "
+                      "apt-get install chromium (or set CHROMIUM=/path/to/chromium)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    apt = [*sudo, "apt-get", "-q", "-o", "DPkg::Lock::Timeout=300"]
+    install = [*apt, "install", "-y", "--no-install-recommends", "chromium"]
+    print("\n=== installing Debian's chromium for the browser test", flush=True)
+    if subprocess.run(install, env=env).returncode != 0:
+        # A fresh machine has no package lists yet, an older one may list versions no longer served.
+        subprocess.run([*apt, "update"], env=env)
+        if subprocess.run(install, env=env).returncode != 0:
+            return None, "apt-get could not install chromium"
+    if path := find_chromium():
+        return path, ""
+    return None, "apt-get installed chromium, yet no chromium executable is on PATH"
+
+
 class Steps:
     """Runs the named steps in order and prints how long each took."""
 
     def __init__(self) -> None:
         self.times: list[tuple[str, float]] = []
+        self.notes: list[str] = []
 
     def __call__(self, name: str, *cmd: str | Path, env: dict | None = None) -> None:
         print(f"\n=== {name}", flush=True)
@@ -70,8 +109,10 @@ class Steps:
     def report(self) -> None:
         print("\n=== timings")
         for name, seconds in self.times:
-            print(f"  {name:<40} {seconds:7.1f} s")
-        print(f"  {'total':<40} {sum(s for _, s in self.times):7.1f} s")
+            print(f"  {name:<48} {seconds:7.1f} s")
+        print(f"  {'total':<48} {sum(s for _, s in self.times):7.1f} s")
+        for note in self.notes:
+            print(f"\n{note}")
 
 
 def book(steps: Steps, strict: bool) -> None:
@@ -102,8 +143,20 @@ def main() -> int:
     elif command == "test":
         steps("export check", PYTHON, "tools/export.py", "--check")
         steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests", "chapters",
-              "--nbval", "--nbval-current-env", "--nbval-cell-timeout=600", *rest)
+              "--ignore=tests/browser", "--nbval", "--nbval-current-env", "--nbval-cell-timeout=600", *rest)
         book(steps, strict=True)
+        chromium, why_not = find_chromium(), ""
+        if chromium is None:
+            start = time.perf_counter()
+            chromium, why_not = install_chromium()
+            steps.times.append(("install chromium", time.perf_counter() - start))
+        if chromium:
+            env = {**os.environ, "CHROMIUM": chromium}
+        else:   # the browser test then skips itself, giving this reason
+            steps.notes.append(f"SKIPPED the browser test: {why_not}")
+            env = {**os.environ, "NNLIB_NO_CHROMIUM": why_not}
+        steps("browser test of _build/html in Chromium", PYTHON, "-m", "pytest", "tests/browser", "-rs",
+              env=env)
         steps.report()
     return 0
 
