@@ -14,6 +14,7 @@ from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, E
 from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict, evaluate,
     History, fit, plot_history, EarlyStopping, save, load)
 from .regularization import Dropout
+from .batchnorm import BatchNorm1d, BatchNorm2d
 
 __version__ = "0.1.0"
 
@@ -24,4 +25,4 @@ __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "Sequential", "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
            "ExponentialLR", "CosineAnnealingLR", "train_val_split", "Standardizer", "DataLoader",
            "accuracy", "predict", "evaluate", "History", "fit", "plot_history", "EarlyStopping",
-           "save", "load", "Dropout"]
+           "save", "load", "Dropout", "BatchNorm1d", "BatchNorm2d"]

@@ -58,7 +58,8 @@ class Dropout(Module):
     def __init__(self, p=0.5, rng=None):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
             hint = ("; p = 1 would zero every output (p is the probability of dropping, "
-                    "so Dropout(0) keeps everything)" if isinstance(p, numbers.Real) and p == 1 else "")
+                    "so Dropout(0) keeps everything)" if isinstance(p, numbers.Real) and p == 1
+                    and not isinstance(p, bool) else "")
             raise ValueError(f"Dropout: p must be a number in [0, 1), got {p!r}{hint}")
         self.p = float(p)
         self.rng = np.random.default_rng(rng)
