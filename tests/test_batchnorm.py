@@ -72,6 +72,16 @@ def test_gradients_match_finite_differences(case, mode):
     assert max(errors.values()) < 1e-7, errors
 
 
+@pytest.mark.parametrize("layer_class, shape", [(BatchNorm1d, (1, 3)), (BatchNorm2d, (1, 3, 1, 1))])
+def test_evaluation_mode_gradients_for_a_single_sample(layer_class, shape):
+    rng = np.random.default_rng(10)
+    layer = randomized(layer_class(3), seed=10)
+    for _ in range(2):
+        layer(rng.normal(loc=1.0, scale=2.0, size=(4,) + shape[1:]))
+    layer.eval()
+    assert max(gradient_errors(layer, rng.normal(size=shape)).values()) < 1e-7
+
+
 @pytest.mark.parametrize("shape", [(6, 4), (3, 4, 2, 5)])
 def test_training_forward_and_backward_equal_the_formulas(shape):
     rng = np.random.default_rng(1)
