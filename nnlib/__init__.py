@@ -13,6 +13,8 @@ from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, E
     CosineAnnealingLR)
 from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict, evaluate,
     History, fit, plot_history, EarlyStopping, save, load)
+from .regularization import Dropout
+from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import (conv_output_size, Conv2d, MaxPool2d, AvgPool2d, Flatten)
 
 __version__ = "0.1.0"
@@ -24,4 +26,5 @@ __all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
            "Sequential", "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
            "ExponentialLR", "CosineAnnealingLR", "train_val_split", "Standardizer", "DataLoader",
            "accuracy", "predict", "evaluate", "History", "fit", "plot_history", "EarlyStopping",
-           "save", "load", "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+           "save", "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size", "Conv2d",
+           "MaxPool2d", "AvgPool2d", "Flatten"]
