@@ -91,7 +91,14 @@ from toylib.alpha import Widget
 __all__ = ["Gadget"]
 
 
-class Gadget(Widget):
+class _Base(Widget):
+    """A private base class: it has no entry of its own."""
+
+    def spin(self):
+        """Spin once; documented under each public class that inherits it."""
+
+
+class Gadget(_Base):
     """A gadget, fitted to a widget.
 
     Derived in chapter 2, "Second steps".
@@ -199,7 +206,8 @@ def build(docs: Path) -> tuple[int, str, str]:
     out = docs / "_build"
     env = {**os.environ, "PYTHONPATH": str(docs.parent)}
     result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "-n", "--keep-going", "-q",
-                             "-E", str(docs), str(out)], capture_output=True, text=True, env=env, timeout=300)
+                             "-E", str(docs), str(out)], capture_output=True, text=True, env=env, timeout=300,
+                            cwd=docs.parent)    # python -m puts the working directory first on sys.path
     page = out / "reference" / "api.html"
     return result.returncode, result.stderr, page.read_text() if page.exists() else ""
 
@@ -219,7 +227,8 @@ def entry(html: str, name: str) -> str:
 def test_one_section_per_module_in_order_with_an_entry_per_public_name(tmp_path):
     code, warnings, html = build(write_project(tmp_path, {"alpha": ALPHA, "beta": BETA}))
     assert code == 0, warnings
-    assert entries(html) == ["toylib.Widget", "toylib.Widget.grow", "toylib.make_widget", "toylib.Gadget"]
+    assert entries(html) == ["toylib.Widget", "toylib.Widget.grow", "toylib.make_widget", "toylib.Gadget",
+                             "toylib.Gadget.spin"]       # spin: inherited from a private base
     sections = re.findall(r'<h2>.*?<span class="pre">(toylib\.\w+)</span>', html)
     assert sections == ["toylib.alpha", "toylib.beta"]
 
@@ -241,6 +250,7 @@ def test_types_naming_the_packages_classes_link_to_their_entries(tmp_path):
     assert 'href="#toylib.Gadget"' in widget                       # "part : Gadget or None"
     assert 'href="#toylib.Widget"' in grow                         # "Returns: Widget"
     assert 'href="#toylib.Widget"' in gadget                       # "owner : toylib.alpha.Widget", and Bases
+    assert re.search(r'Bases: <a class="reference internal" href="#toylib.Widget"', gadget)   # not _Base
     assert "numpy.ndarray" in grow and "pathlib.Path" in entry(html, "toylib.make_widget")   # text
     text = re.sub(r"<[^>]+>", "", widget)
     assert "(N, *)" in text and "|x|" in text                      # plain text stayed plain

@@ -13,7 +13,7 @@ module's ``__all__``, documented as ``nnlib.<name>``, the way it is imported. A 
 a new module or a new name appears in the reference at the next build: nothing lists them by hand.
 (An argument names another package, e.g. ``.. nnlib-api:: otherpkg``; the tests use one.)
 
-Five things happen to the docstrings on the way (autodoc-process-docstring, missing-reference):
+Six things happen to the docstrings on the way (autodoc-process-docstring, missing-reference):
 
 - docstrings are written to be read as text too (``help(Linear)``), so the characters that reST
   would take for markup nobody meant are escaped first: ``|`` (``|a - n|`` is no substitution), a
@@ -32,7 +32,9 @@ Five things happen to the docstrings on the way (autodoc-process-docstring, miss
   name (``Parametr``, ``Tensor``, ``numpy.ndaray``) is a warning naming the docstring, so the
   build fails;
 - a method that overrides a base class's method without a docstring of its own is left to the base
-  class's entry (autodoc-skip-member);
+  class's entry (autodoc-skip-member); a private base class (``_Pool2d``) has no entry, so a class's
+  "Bases:" line names the nearest public class instead and the class's entry documents the methods
+  it inherits from the private base;
 - at the end of reading, every public name of the package must have an entry with a docstring;
   otherwise the build warns, naming it.
 """
@@ -87,7 +89,13 @@ def modules_in_order(package: str) -> list[tuple[str, list[str]]]:
 def entry_directive(package: str, name: str) -> list[str]:
     obj = getattr(importlib.import_module(package), name)
     if inspect.isclass(obj):
-        return [f".. autoclass:: {package}.{name}", "   :members:", "   :show-inheritance:", ""]
+        lines = [f".. autoclass:: {package}.{name}", "   :members:", "   :show-inheritance:"]
+        if any(base.__name__.startswith("_") for base in obj.__mro__[1:]):
+            # the methods it inherits from a private base (_Pool2d) are documented here, those of
+            # public bases in the bases' own entries
+            public = [base.__name__ for base in obj.__mro__[1:] if not base.__name__.startswith("_")]
+            lines.append(f"   :inherited-members: {', '.join(public)}")
+        return lines + [""]
     if callable(obj):
         return [f".. autofunction:: {package}.{name}", ""]
     return [f".. autodata:: {package}.{name}", "   :no-value:", ""]
@@ -145,6 +153,18 @@ def skip_undocumented_override(app, what, name, obj, skip, options):
     if callable(function) and getattr(function, "__doc__", "") is None:
         return True
     return None
+
+
+def public_bases(app, name, obj, options, bases: list) -> None:
+    """autodoc-process-bases: a private base class (``_Pool2d``) has no entry; the "Bases:" line
+    names the nearest public class of its MRO instead (``Module``)."""
+    public = []
+    for base in bases:
+        if inspect.isclass(base) and base.__name__.startswith("_"):
+            base = next((c for c in base.__mro__ if not c.__name__.startswith("_")), object)
+        if base not in public:
+            public.append(base)
+    bases[:] = public
 
 
 # -- plain text stays plain text -----------------------------------------------------------------
@@ -351,6 +371,7 @@ def setup(app):
     app.setup_extension("sphinx.ext.napoleon")
     app.add_directive("nnlib-api", NnlibApi)
     app.connect("autodoc-skip-member", skip_undocumented_override)
+    app.connect("autodoc-process-bases", public_bases)
     app.connect("autodoc-process-docstring", escape_plain_text, priority=400)  # before napoleon (500)
     app.connect("autodoc-process-docstring", link_chapters, priority=600)      # after napoleon
     app.connect("missing-reference", resolve_reference)
