@@ -89,7 +89,9 @@ def modules_in_order(package: str) -> list[tuple[str, list[str]]]:
 def entry_directive(package: str, name: str) -> list[str]:
     obj = getattr(importlib.import_module(package), name)
     if inspect.isclass(obj):
-        lines = [f".. autoclass:: {package}.{name}", "   :members:", "   :show-inheritance:"]
+        lines = [f".. autoclass:: {package}.{name}", "   :members:"]
+        if obj.__bases__ != (object,):                   # no "Bases: object"
+            lines.append("   :show-inheritance:")
         if any(base.__name__.startswith("_") for base in obj.__mro__[1:]):
             # the methods it inherits from a private base (_Pool2d) are documented here, those of
             # public bases in the bases' own entries
