@@ -45,7 +45,6 @@ import importlib
 import inspect
 import re
 import sys
-from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
