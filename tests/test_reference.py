@@ -49,6 +49,8 @@ class Widget:
     ----------
     part : Gadget or None
         Its gadget.
+
+    A paragraph about the whole widget, after the fields: ``grow(x)`` grows it.
     """
 
     def grow(self, x):
@@ -243,7 +245,7 @@ def test_each_entry_links_to_the_chapter_that_derives_it(tmp_path):
         assert re.search(chapter.format(stem, number, title), entry(html, name)), name
 
 
-def test_types_naming_the_packages_classes_link_to_their_entries(tmp_path):
+def test_types_link_to_the_packages_entries_and_plain_text_stays_plain(tmp_path):
     code, warnings, html = build(write_project(tmp_path, {"alpha": ALPHA, "beta": BETA}))
     assert code == 0, warnings
     widget, grow, gadget = entry(html, "toylib.Widget"), entry(html, "toylib.Widget.grow"), entry(html, "toylib.Gadget")
@@ -254,6 +256,7 @@ def test_types_naming_the_packages_classes_link_to_their_entries(tmp_path):
     assert "numpy.ndarray" in grow and "pathlib.Path" in entry(html, "toylib.make_widget")   # text
     text = re.sub(r"<[^>]+>", "", widget)
     assert "(N, *)" in text and "|x|" in text                      # plain text stayed plain
+    assert re.search(r"Notes\s+A paragraph about the whole widget, after the fields: grow\(x\) grows it.", text)
 
 
 def test_a_module_added_later_appears_without_any_edit(tmp_path):

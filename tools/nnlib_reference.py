@@ -18,7 +18,9 @@ Six things happen to the docstrings on the way (autodoc-process-docstring, missi
 - docstrings are written to be read as text too (``help(Linear)``), so the characters that reST
   would take for markup nobody meant are escaped first: ``|`` (``|a - n|`` is no substitution), a
   ``*`` that opens no emphasis (a shape ``(N, *)``), a ``_`` that ends a word (``x_`` is no
-  hyperlink). Inline literals, roles, ``::`` literal blocks and doctests are left alone;
+  hyperlink). Inline literals, roles, ``::`` literal blocks and doctests are left alone. A paragraph
+  of prose after the fields of a Parameters or Attributes section goes under a Notes heading, which
+  is where NumPy's docstring standard puts it (napoleon would read it as more parameters);
 - ``Derived in chapter N, "Title"`` becomes a link to chapter N's page: the document whose file name
   starts with the number N followed by an underscore (``chapters/03_activations``). A number that has
   no such page, a title that differs from that page's title, and a public name whose docstring lacks
@@ -185,8 +187,33 @@ def escape_free_text(text: str) -> str:
     return "".join(pieces + [re.sub(r"(?<!\\)\*", r"\\*", text[last:])])
 
 
+FIELD_SECTIONS = {"parameters", "params", "arguments", "args", "other parameters", "attributes",
+                  "keyword arguments", "kwargs"}
+FIELD_LINE = re.compile(r"\*{0,2}\w+(\s*,\s*\*{0,2}\w+)*\s*(:.*)?")     # "x : type", "X, y : type", "x"
+
+
+def notes_after_fields(lines: list[str]) -> None:
+    """A paragraph after the fields of a section such as Parameters, at the section's indentation,
+    is prose about the whole object, not one more field; NumPy's docstring standard puts such
+    prose under Notes, and napoleon would read it as fields. A Notes heading is inserted above it."""
+    section, i = None, 0
+    while i < len(lines):
+        line, following = lines[i], lines[i + 1] if i + 1 < len(lines) else ""
+        if line.strip() and re.fullmatch(r"\s*-{3,}\s*", following) and len(following.strip()) >= len(line.strip()):
+            section, indent = line.strip().lower(), len(line) - len(line.lstrip())
+            i += 2
+            continue
+        if (section in FIELD_SECTIONS and line.strip() and i > 0 and not lines[i - 1].strip()
+                and len(line) - len(line.lstrip()) == indent and not FIELD_LINE.fullmatch(line.strip())):
+            lines[i:i] = [" " * indent + "Notes", " " * indent + "-----"]
+            section = "notes"
+            i += 2
+        i += 1
+
+
 def escape_plain_text(app, what, name, obj, options, lines: list[str]) -> None:
     """autodoc-process-docstring, before napoleon: see the module docstring."""
+    notes_after_fields(lines)
     literal_indent, doctest = None, False
     for i, line in enumerate(lines):
         stripped, indent = line.strip(), len(line) - len(line.lstrip())
