@@ -15,16 +15,16 @@ class Sequential(Module):
     Derived in chapter 6, "Composing layers": the backward pass of a composition is the chain rule
     applied layer by layer, from the last layer to the first.
 
+    Parameters
+    ----------
+    *layers : Module
+        The layers, in the order the input flows through them.
+
     ``model(x)`` returns the last layer's output for an input ``x`` of the first layer's input shape
     (e.g. ``(N, in_features)``); ``model.backward(grad_output)`` takes dL/d(output), of the output's
     shape, and returns dL/dx, of ``x``'s shape, leaving every parameter's gradient in its ``.grad``.
     ``model[i]`` is the i-th layer, ``model[i:j]`` a ``Sequential`` of those layers (sharing them),
     ``len(model)`` the number of layers. Parameters are named ``"<index>.<name>"``: ``"0.weight"``.
-
-    Parameters
-    ----------
-    *layers : Module
-        The layers, in the order the input flows through them.
     """
 
     def __init__(self, *layers):
