@@ -1,10 +1,14 @@
 """The public API: what `nnlib.__all__` promises is importable, documented, and says where it is derived."""
 import inspect
+import json
 import re
+from pathlib import Path
 
 import pytest
 
 import nnlib
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PUBLIC = [(name, getattr(nnlib, name)) for name in nnlib.__all__]
 
@@ -40,3 +44,26 @@ def test_modules_start_with_the_generated_header_and_a_docstring():
         source = inspect.getsource(module)
         assert source.startswith("# Generated from chapters/"), module.__name__
         assert module.__doc__ and "Derived in chapter" in module.__doc__, module.__name__
+
+
+def chapter_titles():
+    """Chapter number -> the title (first heading) of chapters/NN_*.ipynb."""
+    titles = {}
+    for path in sorted((ROOT / "chapters").glob("[0-9]*_*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        headings = [line[2:].strip() for cell in cells if cell["cell_type"] == "markdown"
+                    for line in "".join(cell["source"]).splitlines() if line.startswith("# ")]
+        titles[int(path.name.split("_")[0])] = headings[0] if headings else None
+    return titles
+
+
+@pytest.mark.parametrize("name, value", PUBLIC, ids=[name for name, _ in PUBLIC])
+def test_the_chapter_a_docstring_names_exists_under_that_title(name, value):
+    """The API reference links each `Derived in chapter N, "Title"` to chapters/NN_*.ipynb; the book
+    build fails if there is no such chapter or its title differs. Checked here first, without a build."""
+    titles = chapter_titles()
+    for number, title in re.findall(r'Derived in chapter (\d+),\s+"([^"]+)"', inspect.getdoc(value) or ""):
+        title = " ".join(title.split())
+        assert int(number) in titles, f"nnlib.{name}: there is no chapters/{int(number):02d}_*.ipynb"
+        assert titles[int(number)] == title, \
+            f'nnlib.{name}: chapter {number} is titled "{titles[int(number)]}", the docstring says "{title}"'

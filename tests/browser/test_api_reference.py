@@ -1,0 +1,62 @@
+"""The built API reference (_build/html/reference/api.html) documents every public name of nnlib.
+
+Run after the book build, like the browser test beside it (it reads the HTML, no browser needed):
+every name of `nnlib.__all__` has an entry, each module a section, and each entry links to the page
+of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html).
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+import nnlib
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "_build" / "html" / "reference" / "api.html"
+
+
+@pytest.fixture(scope="module")
+def html() -> str:
+    if not PAGE.exists():
+        pytest.fail(f"{PAGE.relative_to(ROOT)} does not exist: build the book first (python3 tools/dev.py book)")
+    return PAGE.read_text()
+
+
+def entry_ids(html: str) -> list[str]:
+    return re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', html)
+
+
+def entry(html: str, name: str) -> str:
+    """The HTML of the entry of ``name`` (with its methods), up to the next entry that is not its own."""
+    start = html.index(f'id="{name}"')
+    ends = [html.find(f'id="{other}"', start + 1) for other in entry_ids(html)
+            if other != name and not other.startswith(name + ".")]
+    return html[start:min([end for end in ends if end > 0], default=len(html))]
+
+
+def chapter_page(number: int) -> str:
+    pages = sorted((ROOT / "chapters").glob(f"{number:02d}_*.ipynb"))
+    assert len(pages) == 1, f"chapter {number}: expected one chapters/{number:02d}_*.ipynb, found {pages}"
+    return f"../chapters/{pages[0].stem}.html"
+
+
+def test_every_public_name_has_an_entry(html):
+    documented = set(entry_ids(html))
+    missing = [name for name in nnlib.__all__ if f"nnlib.{name}" not in documented]
+    assert not missing, f"reference/api.html has no entry for {missing}"
+
+
+def test_every_module_has_a_section(html):
+    modules = {inspect.getmodule(getattr(nnlib, name)).__name__ for name in nnlib.__all__}
+    sections = set(re.findall(r'<h2>.*?<span class="pre">(nnlib\.\w+)</span>', html))
+    assert modules <= sections, f"reference/api.html has no section for {sorted(modules - sections)}"
+
+
+@pytest.mark.parametrize("name", nnlib.__all__)
+def test_each_entry_links_to_the_chapter_that_derives_it(html, name):
+    number = int(re.search(r"Derived in chapter (\d+)", inspect.getdoc(getattr(nnlib, name))).group(1))
+    link = f'Derived in <a class="reference internal" href="{chapter_page(number)}">'
+    assert link in entry(html, f"nnlib.{name}"), f"the entry of nnlib.{name} does not link to chapter {number}"
