@@ -189,18 +189,21 @@ class Linear(Module):
             y += self.bias.data                 # in place: no second (N, out_features) array
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """Add dL/dW = X^T G to ``weight.grad`` and dL/db = sum_k G_k to ``bias.grad``; return G W^T.
 
         Parameters
         ----------
         grad_output : numpy.ndarray
             G = dL/dY, shape (N, out_features) with the N of the last forward pass, the layer's dtype.
+        input_grad : bool, default True
+            Whether to compute dL/dX. The first layer of a network may skip it: nothing before it
+            learns, and G W^T is one of the backward pass's two matrix products.
 
         Returns
         -------
-        numpy.ndarray
-            dL/dX, shape (N, in_features), the layer's dtype.
+        numpy.ndarray or None
+            dL/dX, shape (N, in_features), the layer's dtype; None if ``input_grad`` is False.
         """
         x, = self.saved
         expected = (x.shape[0], self.out_features)
@@ -215,7 +218,7 @@ class Linear(Module):
         self.weight.grad += x.T @ grad_output
         if self.bias is not None:
             self.bias.grad += grad_output.sum(axis=0)
-        return grad_output @ self.weight.data.T
+        return grad_output @ self.weight.data.T if input_grad else None
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -3,6 +3,7 @@
 
 Derived in chapter 6, "Composing layers" (chapters/06_sequential.ipynb)."""
 
+import inspect
 import numpy as np
 from nnlib.module import Module
 
@@ -43,10 +44,29 @@ class Sequential(Module):
             x = layer(x)
         return x
 
-    def backward(self, grad_output):
-        for layer in reversed(self.layers):
+    def backward(self, grad_output, input_grad=True):
+        """Backpropagate dL/d(output) through the layers in reverse; return dL/dx.
+
+        With ``input_grad=False`` (a training step, which needs the parameters' gradients only) the
+        layers before the first one with parameters are skipped, that layer is asked not to compute
+        the gradient of its input if its ``backward`` takes ``input_grad`` (``Linear`` does), and
+        None is returned.
+        """
+        if input_grad:
+            for layer in reversed(self.layers):
+                grad_output = layer.backward(grad_output)
+            return grad_output
+        learning = [i for i, layer in enumerate(self.layers) if layer.parameters()]
+        if not learning:
+            return None
+        for layer in reversed(self.layers[learning[0] + 1:]):
             grad_output = layer.backward(grad_output)
-        return grad_output
+        first = self.layers[learning[0]]
+        if "input_grad" in inspect.signature(first.backward).parameters:
+            first.backward(grad_output, input_grad=False)
+        else:
+            first.backward(grad_output)
+        return None
 
     def __getitem__(self, index):
         if isinstance(index, slice):

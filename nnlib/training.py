@@ -4,6 +4,7 @@ early stopping, evaluation, prediction, and saving models to ``.npz`` files with
 
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
+import inspect
 import math
 from pathlib import Path
 import numpy as np
@@ -434,7 +435,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
         optimizer.zero_grad()
         output = model(xb)
         loss = loss_fn(output, yb)
-        model.backward(loss_fn.backward())
+        model.backward(loss_fn.backward(), input_grad=False)   # if its backward takes input_grad
         optimizer.step()
 
     The epoch's ``loss`` and metrics are the means over its batches weighted by the batch sizes,
@@ -517,6 +518,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
     n_batches, steps = len(loader), 0
     history = History()
     last_good, last_good_epoch = model.state_dict(), 0
+    parameters_only = "input_grad" in inspect.signature(model.backward).parameters
 
     def fail(what, epoch, batch):
         model.load_state_dict(last_good)
@@ -534,7 +536,10 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
                 loss = loss_fn(output, yb)
                 if not math.isfinite(loss):
                     raise fail(f"the loss became {loss}", epoch, batch)
-                model.backward(loss_fn.backward())
+                if parameters_only:     # no dL/dx of the data: it is not learned (chapter 6)
+                    model.backward(loss_fn.backward(), input_grad=False)
+                else:
+                    model.backward(loss_fn.backward())
                 optimizer.step()
                 steps += 1
                 share = len(xb) / loader.n_samples
