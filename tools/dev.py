@@ -6,6 +6,8 @@
     python3 tools/dev.py export     write nnlib/ from the notebooks' export cells
     python3 tools/dev.py execute chapters/03_activations.ipynb ...   re-execute notebooks in place
     python3 tools/dev.py execute --all
+    python3 tools/dev.py bench      the benchmarks: nnlib against PyTorch (if installed in .venv),
+                                    scikit-learn and bare NumPy (arguments go to benchmarks/run.py)
 
 The first call creates the project's virtual environment in .venv and installs requirements.txt and
 nnlib (editable) into it; later calls reuse it and reinstall only when requirements.txt or
@@ -124,7 +126,7 @@ def book(steps: Steps, strict: bool) -> None:
 
 def main() -> int:
     args = sys.argv[1:]
-    if not args or args[0] not in {"book", "test", "export", "execute"}:
+    if not args or args[0] not in {"book", "test", "export", "execute", "bench"}:
         print(__doc__)
         return 0 if args and args[0] in {"-h", "--help"} else 2
     ensure_environment()
@@ -134,6 +136,8 @@ def main() -> int:
         steps("export nnlib", PYTHON, "tools/export.py", *rest)
     elif command == "execute":
         steps("execute notebooks", PYTHON, "tools/execute.py", *rest)
+    elif command == "bench":
+        run(PYTHON, "benchmarks/run.py", *rest)
     elif command == "book":
         steps("export nnlib", PYTHON, "tools/export.py")
         book(steps, strict=False)
