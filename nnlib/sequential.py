@@ -56,12 +56,12 @@ class Sequential(Module):
             for layer in reversed(self.layers):
                 grad_output = layer.backward(grad_output)
             return grad_output
-        learning = [i for i, layer in enumerate(self.layers) if layer.parameters()]
-        if not learning:
+        start = next((i for i, layer in enumerate(self.layers) if layer.parameters()), None)
+        if start is None:                      # no parameters anywhere: nothing to compute
             return None
-        for layer in reversed(self.layers[learning[0] + 1:]):
+        for layer in reversed(self.layers[start + 1:]):
             grad_output = layer.backward(grad_output)
-        first = self.layers[learning[0]]
+        first = self.layers[start]
         if "input_grad" in inspect.signature(first.backward).parameters:
             first.backward(grad_output, input_grad=False)
         else:

@@ -126,3 +126,52 @@ def test_nested_sequential_repr_prints_one_total_per_container():
                     "  )  # 9 parameters in total\n"
                     "  (1): Linear(in_features=3, out_features=1, bias=True)  # 4 parameters\n"
                     ")  # 13 parameters in total")
+
+
+class NoBackward(ReLU):
+    """A parameter-free layer whose backward pass must not be reached."""
+
+    def backward(self, grad_output):
+        raise AssertionError("backward of a layer before the first layer with parameters was called")
+
+
+class PlainLinear(Linear):
+    """A layer with parameters whose backward takes no input_grad (as a reader's own layer may)."""
+
+    def backward(self, grad_output):
+        return super().backward(grad_output)
+
+
+@pytest.mark.parametrize("first", [Linear, PlainLinear])
+def test_backward_without_input_grad_gives_the_same_parameter_gradients(first):
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
+    loss_fn = CrossEntropyLoss()
+    grads = []
+    for input_grad in (True, False):
+        init = np.random.default_rng(4)
+        head = ReLU() if input_grad else NoBackward()     # the full pass visits every layer
+        model = Sequential(head, first(5, 7, rng=init), Tanh(), Linear(7, 3, rng=init))
+        loss_fn(model(X), y)
+        if input_grad:
+            assert model.backward(loss_fn.backward()).shape == X.shape
+        else:
+            assert model.backward(loss_fn.backward(), input_grad=False) is None
+        grads.append([p.grad.copy() for p in model.parameters()])
+    assert all(np.array_equal(a, b) for a, b in zip(*grads))
+
+
+def test_backward_without_input_grad_and_without_parameters_does_nothing():
+    model = Sequential(NoBackward(), NoBackward())
+    model(np.ones((2, 3)))
+    assert model.backward(np.ones((2, 3)), input_grad=False) is None
+
+
+def test_linear_without_input_grad_adds_the_parameter_gradients_only():
+    rng = np.random.default_rng(5)
+    layer = Linear(4, 3, rng=rng)
+    X, G = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    layer(X)
+    assert layer.backward(G, input_grad=False) is None
+    np.testing.assert_allclose(layer.weight.grad, X.T @ G, rtol=1e-13)
+    np.testing.assert_allclose(layer.bias.grad, G.sum(axis=0), rtol=1e-13)
