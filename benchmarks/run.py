@@ -503,6 +503,11 @@ def main(argv=None) -> None:
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--profile", action="store_true", help="profile nnlib's epochs instead of timing")
     args = parser.parse_args(argv)
+    groups = {"mlp": mlp_workloads, "conv": conv_workloads, "cnn": cnn_workloads}
+    args.only = [group.strip() for group in args.only.split(",")]
+    unknown = [group for group in args.only if group not in groups]
+    if unknown:
+        parser.error(f"--only: unknown group(s) {', '.join(unknown)}; choose from {', '.join(groups)}")
     args.samples, args.conv_batch, args.digits = 20_000, 64, 1797
     if args.quick:
         args.samples, args.conv_batch, args.digits, args.repeats, args.warmup = 512, 2, 96, 1, 0
@@ -532,10 +537,9 @@ def main(argv=None) -> None:
     print(f"float32 GEMM rate ({size} x {size} product): {gflops:.0f} GFLOP/s")
     print(f"median of {args.repeats} repeats (3x or 4x that for the shorter workloads) after {args.warmup} "
           "warm-up run(s); every side's results were checked against nnlib's first")
-    groups = {"mlp": mlp_workloads, "conv": conv_workloads, "cnn": cnn_workloads}
     rows = []
-    for group in args.only.split(","):
-        rows += list(groups[group.strip()](args, use_torch))
+    for group in args.only:
+        rows += list(groups[group](args, use_torch))
     print_table(rows, gflops)
     if args.json:
         settings = {"repeats": args.repeats, "warmup": args.warmup, "quick": args.quick,

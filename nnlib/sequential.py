@@ -3,11 +3,20 @@
 
 Derived in chapter 6, "Composing layers" (chapters/06_sequential.ipynb)."""
 
+import functools
 import inspect
 import numpy as np
 from nnlib.module import Module
 
 __all__ = ["Sequential"]
+
+
+@functools.lru_cache(maxsize=None)
+def _accepts_input_grad(backward):
+    """Whether the function ``backward`` takes an ``input_grad`` argument. Cached per function:
+    ``inspect.signature`` takes about as long as a small layer's backward pass, and every training
+    step asks."""
+    return "input_grad" in inspect.signature(backward).parameters
 
 
 class Sequential(Module):
@@ -62,7 +71,7 @@ class Sequential(Module):
         for layer in reversed(self.layers[start + 1:]):
             grad_output = layer.backward(grad_output)
         first = self.layers[start]
-        if "input_grad" in inspect.signature(first.backward).parameters:
+        if _accepts_input_grad(type(first).backward):
             first.backward(grad_output, input_grad=False)
         else:
             first.backward(grad_output)

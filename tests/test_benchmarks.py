@@ -85,3 +85,11 @@ def test_the_bare_numpy_epoch_is_the_nnlib_epoch():
     frozen = [a.copy() for a in params]
     run.numpy_epoch(params, X, y, 64, 0.05)
     assert run.relative_difference(params, frozen) > 1e-3           # the epoch does change the weights
+
+
+def test_an_unknown_workload_group_is_named(capsys):
+    run = load_run_module()
+    with pytest.raises(SystemExit) as stop:
+        run.main(["--only", "mlp,convolution"])
+    assert stop.value.code == 2
+    assert "--only: unknown group(s) convolution; choose from mlp, conv, cnn" in capsys.readouterr().err
