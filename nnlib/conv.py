@@ -81,9 +81,11 @@ class Conv2d(Module):
     -----
     ``forward(x)`` takes x of shape (N, C_in, H, W) and returns y of shape (N, C_out, H_out, W_out) in
     x's dtype, H_out = floor((H + 2 p_h - kh) / s_h) + 1 and W_out likewise (``conv_output_size``).
-    ``backward(grad_output)`` takes dL/dy of y's shape, returns dL/dx of x's shape and dtype, and adds
-    dL/dweight and dL/dbias to the parameters' ``.grad``. To save memory it writes the gradient of the
-    column matrix into the forward pass's column matrix, so it runs once per forward pass.
+    ``backward(grad_output, input_grad=True)`` takes dL/dy of y's shape, returns dL/dx of x's shape
+    and dtype, and adds dL/dweight and dL/dbias to the parameters' ``.grad``; with
+    ``input_grad=False`` (the first layer of a network, whose input is the data) it skips dL/dx, a
+    matrix product and col2im, and returns None. To save memory it writes the gradient of the column
+    matrix into the forward pass's column matrix, so it runs once per forward pass.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True,
@@ -113,8 +115,8 @@ class Conv2d(Module):
         return conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
 
     def forward(self, x):
-        check_shape(x, (None, self.in_channels, None, None), repr(self))
-        check_dtype(x, self.weight.dtype, repr(self))
+        check_shape(x, (None, self.in_channels, None, None), self)   # self: its repr is built only on failure
+        check_dtype(x, self.weight.dtype, self)
         N, C, H, W = x.shape
         (kh, kw), (ph, pw), O = self.kernel_size, self.padding, self.out_channels
         Ho, Wo = self._output_size(H, W)
@@ -134,7 +136,7 @@ class Conv2d(Module):
         self.save_for_backward(x.shape, cols)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         x_shape, cols = self.saved
         if cols is None:
             raise RuntimeError(f"{self!r}: backward() was already called for the last forward(); "
@@ -150,8 +152,10 @@ class Conv2d(Module):
         if self.bias is not None:
             self.bias.grad += grad.sum(axis=1)
         self.weight.grad += (grad @ cols2d.T).reshape(self.weight.shape)
-        np.matmul(self.weight.data.reshape(O, -1).T, grad, out=cols2d)   # dL/dcols replaces the columns
         self.save_for_backward(x_shape, None)
+        if not input_grad:
+            return None
+        np.matmul(self.weight.data.reshape(O, -1).T, grad, out=cols2d)   # dL/dcols replaces the columns
         grad_padded = np.zeros((C, N, H + 2 * ph, W + 2 * pw), self.weight.dtype)
         for i in range(kh):                                           # col2im: one add per offset
             for j in range(kw):

@@ -58,8 +58,8 @@ class Sequential(Module):
 
         With ``input_grad=False`` (a training step, which needs the parameters' gradients only) the
         layers before the first one with parameters are skipped, that layer is asked not to compute
-        the gradient of its input if its ``backward`` takes ``input_grad`` (``Linear`` does), and
-        None is returned.
+        the gradient of its input if its ``backward`` takes ``input_grad`` (``Linear`` and ``Conv2d``
+        do), and None is returned.
         """
         if input_grad:
             for layer in reversed(self.layers):

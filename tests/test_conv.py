@@ -480,3 +480,20 @@ def test_pooling_matches_pytorch(shape, kernel_size, stride):
         yt.backward(torch.tensor(grad))
         np.testing.assert_allclose(y, yt.detach().numpy(), rtol=0, atol=1e-10)
         np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape, out_channels, kernel_size, stride, padding", CONV_CASES)
+def test_conv_without_input_grad_adds_the_same_parameter_gradients_and_returns_none(
+        shape, out_channels, kernel_size, stride, padding):
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=shape)
+    grads = []
+    for input_grad in (True, False):
+        layer = Conv2d(shape[1], out_channels, kernel_size, stride=stride, padding=padding, rng=3)
+        g = np.random.default_rng(12).normal(size=layer(x).shape)
+        returned = layer.backward(g, input_grad=input_grad)
+        assert (returned is None) == (not input_grad)
+        grads.append([layer.weight.grad.copy(), layer.bias.grad.copy()])
+    assert all(np.array_equal(a, b) for a, b in zip(*grads))
+    with pytest.raises(RuntimeError, match="already called"):      # the column matrix is released
+        layer.backward(g, input_grad=False)

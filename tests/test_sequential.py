@@ -175,3 +175,26 @@ def test_linear_without_input_grad_adds_the_parameter_gradients_only():
     assert layer.backward(G, input_grad=False) is None
     np.testing.assert_allclose(layer.weight.grad, X.T @ G, rtol=1e-13)
     np.testing.assert_allclose(layer.bias.grad, G.sum(axis=0), rtol=1e-13)
+
+
+def test_a_cnn_trained_without_input_grad_skips_the_first_convolutions_input_gradient():
+    from nnlib import Conv2d, Flatten, MaxPool2d
+    rng = np.random.default_rng(6)
+    X, y = rng.normal(size=(4, 1, 6, 6)), rng.integers(0, 3, size=4)
+    loss_fn = CrossEntropyLoss()
+    grads = []
+
+    class RecordingConv2d(Conv2d):
+        def backward(self, grad_output, input_grad=True):
+            self.asked_for_input_grad = input_grad
+            return super().backward(grad_output, input_grad)
+
+    for input_grad in (True, False):
+        model = Sequential(RecordingConv2d(1, 2, 3, padding=1, rng=1), ReLU(), MaxPool2d(2), Flatten(),
+                           Linear(18, 3, rng=2))
+        loss_fn(model(X), y)
+        returned = model.backward(loss_fn.backward(), input_grad=input_grad)
+        assert (returned is None) == (not input_grad)
+        assert model[0].asked_for_input_grad is input_grad
+        grads.append([p.grad.copy() for p in model.parameters()])
+    assert all(np.array_equal(a, b) for a, b in zip(*grads))
