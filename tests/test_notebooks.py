@@ -72,6 +72,9 @@ def test_stored_from_one_clean_run(path):
             assert "np.float" not in text, f"code cell {i} prints a bare NumPy scalar; format it"
             assert output.get("name") != "stderr", f"code cell {i} writes to stderr"
             assert "image/svg+xml" not in output.get("data", {}), f"code cell {i} stores an SVG figure"
+            traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(output.get("traceback", [])))
+            assert not re.search(r"File /\S*nnlib/", traceback), \
+                f"code cell {i} stores the absolute path of nnlib; re-execute with tools/execute.py"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -53,6 +53,16 @@ def clean_metadata(nb: nbformat.NotebookNode) -> None:
             cell.execution_count = None
 
 
+def relative_tracebacks(nb: nbformat.NotebookNode) -> None:
+    """Write the files of stored tracebacks relative to the repository (``nnlib/module.py``): the book
+    shows them, and the folder the notebook happened to run in is no reader's business."""
+    prefix = str(ROOT) + "/"
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "error":
+                output["traceback"] = [line.replace(prefix, "") for line in output["traceback"]]
+
+
 def execute(path: Path) -> float:
     """Execute one notebook in place; returns the seconds it took. Raises SystemExit on failure."""
     nb = nbformat.read(path, as_version=4)
@@ -75,6 +85,7 @@ def execute(path: Path) -> float:
             print("".join(nb.cells[failing].source), file=sys.stderr)
         raise SystemExit(1)
     nb.metadata["language_info"] = {"name": "python"}   # nbclient records the Python version here
+    relative_tracebacks(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return time.perf_counter() - start
