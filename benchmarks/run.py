@@ -123,20 +123,27 @@ def nnlib_epoch(model, loss_fn, optimizer, X, y, batch, input_grad=False):
         optimizer.step()
 
 
+def numpy_layers(params, xb):
+    """The MLP's forward pass by hand: the two hidden activations and the logits of a batch."""
+    W1, b1, W2, b2, W3, b3 = params
+    h1 = xb @ W1
+    h1 += b1
+    np.maximum(h1, 0, out=h1)
+    h2 = h1 @ W2
+    h2 += b2
+    np.maximum(h2, 0, out=h2)
+    z = h2 @ W3
+    z += b3
+    return h1, h2, z
+
+
 def numpy_epoch(params, X, y, batch, lr):
     """The MLP epoch by hand: three layers, ReLU, softmax cross-entropy, SGD, with no framework."""
     W1, b1, W2, b2, W3, b3 = params
     for start in range(0, len(X), batch):
         xb, yb = X[start:start + batch], y[start:start + batch]
         n = len(xb)
-        h1 = xb @ W1
-        h1 += b1
-        np.maximum(h1, 0, out=h1)
-        h2 = h1 @ W2
-        h2 += b2
-        np.maximum(h2, 0, out=h2)
-        z = h2 @ W3
-        z += b3
+        h1, h2, z = numpy_layers(params, xb)
         z -= z.max(axis=1, keepdims=True)
         rows = np.arange(n)
         log_norm = np.log(np.exp(z).sum(axis=1))
@@ -158,19 +165,8 @@ def numpy_epoch(params, X, y, batch, lr):
 
 
 def numpy_forward(params, X, batch):
-    W1, b1, W2, b2, W3, b3 = params
-    outputs = []
-    for start in range(0, len(X), batch):
-        h = X[start:start + batch] @ W1
-        h += b1
-        np.maximum(h, 0, out=h)
-        h2 = h @ W2
-        h2 += b2
-        np.maximum(h2, 0, out=h2)
-        z = h2 @ W3
-        z += b3
-        outputs.append(z)
-    return np.concatenate(outputs)
+    return np.concatenate([numpy_layers(params, X[start:start + batch])[2]
+                           for start in range(0, len(X), batch)])
 
 
 def torch_mlp(params):
