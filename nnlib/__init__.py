@@ -1,30 +1,33 @@
 # Generated from the chapters' exported cells by tools/export.py. Do not edit.
 """nnlib: the neural-network library derived, built and tested in the book
-Neural Networks from Scratch. Each name below is derived in the chapter its docstring names."""
+Neural Networks from Scratch. Each name below is derived in the chapter its
+docstring names."""
 
-from .shapes import check_shape, format_shape, check_dtype
+from . import checks
+from .book import add_to_class
 from .module import Parameter, Module
 from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
-from .activations import (Sigmoid, Tanh, ReLU, LeakyReLU, Softmax)
-from .linear import (xavier_uniform, xavier_normal, he_uniform, he_normal, Linear)
+from .activations import Sigmoid, Tanh, ReLU, LeakyReLU, Softmax
+from .linear import xavier_uniform, xavier_normal, he_uniform, he_normal, Linear
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
-from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR, ExponentialLR,
-    CosineAnnealingLR)
-from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict, evaluate,
-    History, fit, plot_history, EarlyStopping, save, load)
+from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR,
+    ExponentialLR, CosineAnnealingLR)
+from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict,
+    evaluate, History, fit, plot_history, EarlyStopping, save, load)
 from .regularization import Dropout
 from .batchnorm import BatchNorm1d, BatchNorm2d
-from .conv import (conv_output_size, Conv2d, MaxPool2d, AvgPool2d, Flatten)
+from .conv import conv_output_size, Conv2d, MaxPool2d, AvgPool2d, Flatten
 
 __version__ = "0.1.0"
 
-__all__ = ["check_shape", "format_shape", "check_dtype", "Parameter", "Module",
-           "numerical_gradient", "relative_error", "gradient_errors", "gradcheck", "Sigmoid",
-           "Tanh", "ReLU", "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
-           "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
-           "Sequential", "Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
-           "ExponentialLR", "CosineAnnealingLR", "train_val_split", "Standardizer", "DataLoader",
-           "accuracy", "predict", "evaluate", "History", "fit", "plot_history", "EarlyStopping",
-           "save", "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size", "Conv2d",
-           "MaxPool2d", "AvgPool2d", "Flatten"]
+__all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
+           "relative_error", "gradient_errors", "gradcheck", "Sigmoid", "Tanh", "ReLU",
+           "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
+           "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
+           "CrossEntropyLoss", "Sequential", "Optimizer", "SGD", "RMSprop", "Adam",
+           "AdamW", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
+           "train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
+           "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
+           "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size",
+           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]

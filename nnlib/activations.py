@@ -1,4 +1,4 @@
-# Generated from chapters/03_activations.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/03_activations.ipynb by tools/export.py. Do not edit.
 """Activation layers: Sigmoid, Tanh, ReLU, LeakyReLU and Softmax, each with its backward pass.
 
 Derived in chapter 3, "Activations" (chapters/03_activations.ipynb)."""
@@ -81,7 +81,7 @@ class Sigmoid(Module):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """dL/dx = dL/dy * y * (1 - y).
 
         Parameters
@@ -131,7 +131,7 @@ class Tanh(Module):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """dL/dx = dL/dy * (1 - y**2).
 
         Parameters
@@ -182,7 +182,7 @@ class ReLU(Module):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """dL/dx = dL/dy where x > 0, and 0 elsewhere (including x = 0).
 
         Parameters
@@ -246,7 +246,7 @@ class LeakyReLU(Module):
         y += np.maximum(x, 0)               # max(x, 0) + a min(x, 0)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """dL/dx = dL/dy where x > 0, and negative_slope * dL/dy where x <= 0.
 
         Parameters
@@ -322,7 +322,7 @@ class Softmax(Module):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """dL/dx = y * (g - sum(g * y, axis=dim)) with g = dL/dy.
 
         Parameters

@@ -1,4 +1,4 @@
-# Generated from chapters/11_batchnorm.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/11_batchnorm.ipynb by tools/export.py. Do not edit.
 """Batch normalization: ``BatchNorm1d`` for (N, C) and ``BatchNorm2d`` for (N, C, H, W).
 
 Derived in chapter 11, "Batch normalization" (chapters/11_batchnorm.ipynb)."""
@@ -6,7 +6,7 @@ Derived in chapter 11, "Batch normalization" (chapters/11_batchnorm.ipynb)."""
 import numbers
 import numpy as np
 from nnlib.module import Module, Parameter
-from nnlib.shapes import check_dtype, check_shape
+from nnlib import checks
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
@@ -53,10 +53,10 @@ class _BatchNorm(Module):
         return None
 
     def _check_input(self, x):
-        check_shape(x, (None, self.num_features) + self._input_dims[2:], self)
+        checks.array(x, "x", self, shape=(None, self.num_features) + self._input_dims[2:])
         dtype = self._dtype()
         if dtype is not None:
-            check_dtype(x, dtype, self)
+            checks.array(x, "x", self, dtype=dtype)
         elif not np.issubdtype(x.dtype, np.floating):
             raise ValueError(f"{self!r}: expected a floating-point array, got dtype {x.dtype.name}")
         return x
@@ -110,7 +110,7 @@ class _BatchNorm(Module):
         y += self.bias.data.reshape(shape)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """Add dL/dweight = sum G x_hat and dL/dbias = sum G to the gradients; return dL/dx.
 
         With batch statistics (training mode), per channel with M values,
@@ -143,8 +143,8 @@ class _BatchNorm(Module):
         sum_g_x_hat = g_x_hat.sum(axis=axes)                  # dL/dweight
         sum_g = g.sum(axis=axes)                              # dL/dbias
         if self.affine:
-            self.weight.grad += sum_g_x_hat
-            self.bias.grad += sum_g
+            self.weight.accumulate(sum_g_x_hat)
+            self.bias.accumulate(sum_g)
             scale = inv_std * self.weight.data                # gamma / sigma_hat, per channel
         else:
             scale = inv_std

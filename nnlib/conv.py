@@ -1,4 +1,4 @@
-# Generated from chapters/12_convolution.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/12_convolution.ipynb by tools/export.py. Do not edit.
 """Convolution and pooling layers for batches of images of shape (N, C, H, W): ``Conv2d``,
 ``MaxPool2d``, ``AvgPool2d``, ``Flatten``, and the output-size formula ``conv_output_size``.
 
@@ -7,7 +7,7 @@ Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution.ipynb)
 import math
 import numpy as np
 from nnlib.module import Module, Parameter
-from nnlib.shapes import check_shape, check_dtype
+from nnlib import checks
 
 __all__ = ["conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
 
@@ -115,8 +115,8 @@ class Conv2d(Module):
         return conv_output_size(H, kh, sh, ph), conv_output_size(W, kw, sw, pw)
 
     def forward(self, x):
-        check_shape(x, (None, self.in_channels, None, None), self)   # self: its repr is built only on failure
-        check_dtype(x, self.weight.dtype, self)
+        checks.array(x, "x", self, shape=(None, self.in_channels, None, None))   # self: its repr is built only on failure
+        checks.array(x, "x", self, dtype=self.weight.dtype)
         N, C, H, W = x.shape
         (kh, kw), (ph, pw), O = self.kernel_size, self.padding, self.out_channels
         Ho, Wo = self._output_size(H, W)
@@ -144,14 +144,14 @@ class Conv2d(Module):
         N, C, H, W = x_shape
         (kh, kw), (ph, pw), O = self.kernel_size, self.padding, self.out_channels
         Ho, Wo = self._output_size(H, W)
-        check_shape(grad_output, (N, O, Ho, Wo), f"{self!r}.backward")
+        checks.array(grad_output, "grad_output", self, shape=(N, O, Ho, Wo))
         grad = np.empty((O, N, Ho, Wo), self.weight.dtype)
         grad[...] = grad_output.transpose(1, 0, 2, 3)
         grad = grad.reshape(O, N * Ho * Wo)                           # G2
         cols2d = cols.reshape(C * kh * kw, N * Ho * Wo)
         if self.bias is not None:
-            self.bias.grad += grad.sum(axis=1)
-        self.weight.grad += (grad @ cols2d.T).reshape(self.weight.shape)
+            self.bias.accumulate(grad.sum(axis=1))
+        self.weight.accumulate((grad @ cols2d.T).reshape(self.weight.shape))
         self.save_for_backward(x_shape, None)
         if not input_grad:
             return None
@@ -226,9 +226,9 @@ class MaxPool2d(_Pool2d):
         self.save_for_backward(x.shape, x.dtype, index)
         return out
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         x_shape, dtype, index = self.saved
-        check_shape(grad_output, index.shape, f"{self!r}.backward")
+        checks.array(grad_output, "grad_output", self, shape=index.shape)
         Ho, Wo = index.shape[2:]
         grad = np.zeros(x_shape, dtype)
         for k, (i, j) in enumerate(self._offsets()):
@@ -255,9 +255,9 @@ class AvgPool2d(_Pool2d):
         self.save_for_backward(x.shape, x.dtype, (Ho, Wo))
         return out
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         x_shape, dtype, (Ho, Wo) = self.saved
-        check_shape(grad_output, (*x_shape[:2], Ho, Wo), f"{self!r}.backward")
+        checks.array(grad_output, "grad_output", self, shape=(*x_shape[:2], Ho, Wo))
         share = grad_output / len(self._offsets())
         grad = np.zeros(x_shape, dtype)
         for i, j in self._offsets():
@@ -281,6 +281,6 @@ class Flatten(Module):
         self.save_for_backward(x.shape)
         return x.reshape(x.shape[0], math.prod(x.shape[1:]))
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         x_shape, = self.saved
         return grad_output.reshape(x_shape)

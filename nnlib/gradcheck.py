@@ -1,23 +1,29 @@
-# Generated from chapters/02_derivatives.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
-"""Gradient checking: a module's backward pass against central differences in float64.
+# Generated from chapters/02_derivatives.ipynb by tools/export.py. Do not edit.
+"""Gradient checking: a module's backward pass against central differences in
+float64.
 
-Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives.ipynb)."""
+Derived in chapter 2, "Derivatives and the chain rule"
+(chapters/02_derivatives.ipynb)."""
 
 import numpy as np
+from nnlib import checks
 
 __all__ = ["numerical_gradient", "relative_error", "gradient_errors", "gradcheck"]
 
 
 def numerical_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar function ``f()`` with respect to the array ``x``.
+    """Central-difference gradient of the scalar function ``f()`` with respect to the
+    array ``x``.
 
-    Derived in chapter 2, "Derivatives and the chain rule": each entry of ``x`` is set to
-    ``x_i + h`` and ``x_i - h`` in place, ``f`` is re-evaluated, and the entry is restored.
+    Derived in chapter 2, "Derivatives and the chain rule": each entry of ``x`` is set
+    to ``x_i + h`` and ``x_i - h`` in place, ``f`` is re-evaluated, and the entry is
+    restored.
 
     Parameters
     ----------
     f : callable
-        Takes no arguments and returns a float; it must read ``x`` (which is perturbed in place).
+        Takes no arguments and returns a float; it must read ``x`` (which is perturbed
+        in place).
     x : numpy.ndarray
         A float64 array, of any shape.
     h : float
@@ -41,14 +47,16 @@ def numerical_gradient(f, x, h=1e-6):
 
 
 def relative_error(analytic, numerical):
-    """max |a - n| / max(1e-8, max(|a| + |n|)): the error relative to the gradient's size.
+    """max |a - n| / max(1e-8, max(|a| + |n|)): the error relative to the gradient's
+    size.
 
-    Derived in chapter 2, "Derivatives and the chain rule". Both arguments are arrays of the same
-    shape; the result is a float (0 for identical arrays).
-    """
-    analytic, numerical = np.asarray(analytic, dtype=np.float64), np.asarray(numerical, dtype=np.float64)
+    Derived in chapter 2, "Derivatives and the chain rule". Both arguments are arrays of
+    the same shape; the result is a float (0 for identical arrays). """
+    analytic = np.asarray(analytic, dtype=np.float64)
+    numerical = np.asarray(numerical, dtype=np.float64)
     if analytic.shape != numerical.shape:
-        raise ValueError(f"relative_error: shapes {analytic.shape} and {numerical.shape} differ")
+        checks.fail(ValueError, "relative_error", "numerical",
+                    f"of the shape {analytic.shape} of analytic", numerical.shape)
     if analytic.size == 0:
         return 0.0
     scale = max(1e-8, float(np.max(np.abs(analytic) + np.abs(numerical))))
@@ -60,11 +68,11 @@ def gradient_errors(module, x, target=None, h=1e-6, seed=0):
 
     Derived in chapter 2, "Derivatives and the chain rule".
 
-    For a layer (``target`` is None), the scalar checked is ``sum(module(x) * R)`` with a fixed
-    random ``R`` of the output's shape, and ``module.backward(R)`` must return its gradient. For a
-    loss (``target`` given), the scalar is ``module(x, target)`` and ``module.backward()`` must
-    return its gradient with respect to ``x``. The module must be deterministic (dropout: check it
-    in eval mode or with a fixed mask).
+    For a layer (``target`` is None), the scalar checked is ``sum(module(x) * R)`` with
+    a fixed random ``R`` of the output's shape, and ``module.backward(R)`` must return
+    its gradient. For a loss (``target`` given), the scalar is ``module(x, target)`` and
+    ``module.backward()`` must return its gradient with respect to ``x``. The module
+    must be deterministic (dropout: check it in eval mode or with a fixed mask).
 
     Parameters
     ----------
@@ -82,15 +90,16 @@ def gradient_errors(module, x, target=None, h=1e-6, seed=0):
     Returns
     -------
     dict of str to float
-        ``"input"`` and the name of each parameter (``"weight"``, ``"bias"``...) mapped to its
-        relative error.
+        ``"input"`` and the name of each parameter (``"weight"``, ``"bias"``...) mapped
+        to its relative error.
     """
     x = np.array(x)                         # a copy: it is perturbed in place
-    params = dict(module.named_parameters()) if hasattr(module, "named_parameters") else {}
+    params = dict(module.named_parameters())
     for name, array in [("input", x)] + [(n, p.data) for n, p in params.items()]:
         if array.dtype != np.float64:
-            raise ValueError(f"gradient_errors: {name} is {array.dtype}; gradient checks need float64 "
-                             "(call module.to(np.float64) and pass a float64 input)")
+            checks.fail(ValueError, "gradient_errors", name,
+                        "float64, whose digits the check needs", array.dtype.name,
+                        "call module.to(np.float64) and pass a float64 input")
     is_loss = target is not None
     if is_loss:
         def scalar():
@@ -102,25 +111,27 @@ def gradient_errors(module, x, target=None, h=1e-6, seed=0):
             return float(np.sum(module(x) * R))
 
     for p in params.values():
-        p.grad[...] = 0
+        p.grad = None
     if is_loss:
         module(x, target)
         analytic = {"input": module.backward()}
     else:
         module(x)
-        analytic = {"input": module.backward(R)}
-    analytic.update({name: p.grad.copy() for name, p in params.items()})
+        analytic = {"input": module.backward(R, input_grad=True)}
+    analytic.update({name: np.zeros_like(p.data) if p.grad is None else p.grad.copy()
+                     for name, p in params.items()})   # None: no gradient reached it
 
     numerical = {"input": numerical_gradient(scalar, x, h)}
-    numerical.update({name: numerical_gradient(scalar, p.data, h) for name, p in params.items()})
+    numerical.update({name: numerical_gradient(scalar, p.data, h)
+                      for name, p in params.items()})
     return {name: relative_error(analytic[name], numerical[name]) for name in analytic}
 
 
 def gradcheck(module, x, target=None, h=1e-6, seed=0):
-    """The largest relative error of ``gradient_errors``: one number for a whole layer or loss.
+    """The largest relative error of ``gradient_errors``: one number for a whole layer
+    or loss.
 
-    Derived in chapter 2, "Derivatives and the chain rule". A correct backward pass gives about
-    1e-10 or less (in float64 with h = 1e-6); the book and the tests require less than 1e-7.
-    Arguments as for ``gradient_errors``; returns a float.
-    """
+    Derived in chapter 2, "Derivatives and the chain rule". A correct backward pass
+    gives about 1e-10 or less (in float64 with h = 1e-6); the book and the tests require
+    less than 1e-7. Arguments as for ``gradient_errors``; returns a float. """
     return max(gradient_errors(module, x, target, h=h, seed=seed).values())

@@ -1,4 +1,4 @@
-# Generated from chapters/04_linear.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/04_linear.ipynb by tools/export.py. Do not edit.
 """The fully connected layer ``Linear`` (Y = XW + b) and the initializers of its weights:
 Xavier/Glorot and He/Kaiming, uniform and normal.
 
@@ -7,7 +7,7 @@ Derived in chapter 4, "The fully connected layer" (chapters/04_linear.ipynb)."""
 import math
 import numpy as np
 from nnlib.module import Module, Parameter
-from nnlib.shapes import check_dtype, check_shape
+from nnlib import checks
 
 __all__ = ["xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "Linear"]
 
@@ -181,8 +181,8 @@ class Linear(Module):
         numpy.ndarray
             Shape (N, out_features), the same dtype.
         """
-        check_shape(x, (None, self.in_features), self)     # self: its repr is built only on failure
-        check_dtype(x, self.weight.dtype, self)
+        checks.array(x, "x", self, shape=(None, self.in_features))     # self: its repr is built only on failure
+        checks.array(x, "x", self, dtype=self.weight.dtype)
         self.save_for_backward(x)
         y = x @ self.weight.data
         if self.bias is not None:
@@ -215,9 +215,9 @@ class Linear(Module):
         if grad_output.dtype != self.weight.dtype:
             raise ValueError(f"{self!r}: expected grad_output of dtype {self.weight.dtype.name}, "
                              f"got {grad_output.dtype.name}")
-        self.weight.grad += x.T @ grad_output
+        self.weight.accumulate(x.T @ grad_output)
         if self.bias is not None:
-            self.bias.grad += grad_output.sum(axis=0)
+            self.bias.accumulate(grad_output.sum(axis=0))
         return grad_output @ self.weight.data.T if input_grad else None
 
     def extra_repr(self):

@@ -1,4 +1,4 @@
-# Generated from chapters/05_losses.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/05_losses.ipynb by tools/export.py. Do not edit.
 """Loss functions with PyTorch's interface: ``loss = loss_fn(prediction, target)`` returns the mean
 loss as a Python float and ``loss_fn.backward()`` returns dL/dprediction.
 

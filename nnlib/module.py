@@ -1,10 +1,12 @@
-# Generated from chapters/02_derivatives.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
-"""The protocol every layer of nnlib follows: ``Module`` (forward, backward, parameters, state) and
-``Parameter`` (a learnable array and its gradient).
+# Generated from chapters/02_derivatives.ipynb by tools/export.py. Do not edit.
+"""The protocol every layer of nnlib follows: ``Module`` (forward, backward, parameters,
+state) and ``Parameter`` (a learnable array and its gradient).
 
-Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives.ipynb)."""
+Derived in chapter 2, "Derivatives and the chain rule"
+(chapters/02_derivatives.ipynb)."""
 
 import numpy as np
+from nnlib import checks
 
 __all__ = ["Parameter", "Module"]
 
@@ -17,22 +19,33 @@ class Parameter:
     Parameters
     ----------
     data : array_like of floats
-        The initial values; a NumPy array of a floating dtype is kept as it is (not copied).
+        The initial values, float32 or float64; a NumPy array is kept as it is (not
+        copied).
 
     Attributes
     ----------
     data : numpy.ndarray
         The current values. Optimizers update it in place.
-    grad : numpy.ndarray
-        Same shape and dtype as ``data``. ``backward`` passes *add* to it; ``zero_grad`` resets it.
+    grad : numpy.ndarray or None
+        None until a backward pass reaches the parameter, then dL/d(data), of ``data``'s
+        shape and dtype. Backward passes accumulate into it; ``zero_grad`` sets it back
+        to None.
     """
 
     def __init__(self, data):
         data = np.asarray(data)
-        if not np.issubdtype(data.dtype, np.floating):
-            raise TypeError(f"Parameter: data must have a floating dtype, got {data.dtype}")
-        self.data = data
-        self.grad = np.zeros_like(data)
+        self.data = checks.array(data, "data", "Parameter", dtype="floating")
+        self.grad = None
+
+    def accumulate(self, grad):
+        """Add ``grad``, a new array of ``data``'s shape and dtype, to ``.grad``; where
+        ``.grad`` is None, ``grad`` itself becomes ``.grad`` (it is kept, not
+        copied)."""
+        checks.array(grad, "grad", self, shape=self.data.shape, dtype=self.data.dtype)
+        if self.grad is None:
+            self.grad = grad
+        else:
+            self.grad += grad
 
     @property
     def shape(self):
@@ -49,16 +62,18 @@ class Parameter:
 class Module:
     """Base class of every layer, loss and container of nnlib.
 
-    Derived in chapter 2, "Derivatives and the chain rule". ``layer(x)`` runs ``forward(x)``, which
-    saves what the backward pass needs; ``layer.backward(grad_output)`` takes dL/d(output) and
-    returns dL/d(input), adding the gradients of the layer's parameters to their ``.grad``.
+    Derived in chapter 2, "Derivatives and the chain rule". ``layer(x)`` runs
+    ``forward(x)``, which saves what the backward pass needs;
+    ``layer.backward(grad_output)`` takes dL/d(output), accumulates the gradients of the
+    layer's parameters into their ``.grad`` and returns dL/d(input) (None with
+    ``input_grad=False``).
 
-    Subclasses write ``forward``, ``backward`` and, if they have parameters, a constructor that
-    stores them as attributes (``self.weight = Parameter(...)``). Modules stored as attributes, or in
-    a list or tuple attribute, are the module's children: ``parameters()``, ``train()``, ``eval()``,
-    ``zero_grad()``, ``state_dict()`` and ``to()`` reach into them. Arrays that are state but not
-    learned (running statistics) are registered with ``register_buffer``.
-    """
+    Subclasses write ``forward``, ``backward`` and, if they have parameters, a
+    constructor that stores them as attributes (``self.weight = Parameter(...)``).
+    Modules stored as attributes, or in a list or tuple attribute, are the module's
+    children: ``parameters()``, ``train()``, ``eval()``, ``zero_grad()``,
+    ``state_dict()`` and ``to()`` reach into them. Arrays that are state but not learned
+    (running statistics) are registered with ``register_buffer``. """
 
     training = True                       # switched by train() / eval()
     _saved = None                         # what forward saved for backward
@@ -68,34 +83,37 @@ class Module:
         return self.forward(*inputs)
 
     def forward(self, *inputs):
-        """Compute the output from the input(s), saving what ``backward`` needs. Subclasses write it."""
+        """Compute the output from the input(s), saving what ``backward`` needs."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
-    def backward(self, grad_output):
-        """Take dL/d(output), add dL/d(parameter) to each parameter's ``.grad``, return dL/d(input)."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement backward()")
+    def backward(self, grad_output, input_grad=True):
+        """Take dL/d(output), accumulate dL/d(parameter) into each parameter's ``.grad``
+        and return dL/d(input), or None if ``input_grad`` is False."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement "
+                                  "backward()")
 
-    # -- the values the backward pass needs -------------------------------------------------------
     def save_for_backward(self, *values):
         """Remember ``values`` (arrays, usually) from ``forward`` for ``backward``."""
         self._saved = values
 
     @property
     def saved(self):
-        """The tuple given to ``save_for_backward``; a ``RuntimeError`` before any forward pass."""
+        """The tuple given to ``save_for_backward``; a ``RuntimeError`` before any
+        forward pass."""
         if self._saved is None:
             raise RuntimeError(f"{self!r}: backward() was called before forward(); "
                                "call the layer on an input first")
         return self._saved
 
-    # -- children, parameters and buffers ---------------------------------------------------------
     def named_children(self):
-        """Yield ``(name, module)`` for the modules stored in attributes, in the order they were set;
-        a list or tuple attribute ``layers`` of modules gives the names ``layers.0``, ``layers.1``..."""
+        """Yield ``(name, module)`` for the modules stored in attributes, in the order
+        they were set; a list or tuple attribute ``layers`` of modules gives
+        ``layers.0``, ``layers.1``..."""
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
+            elif isinstance(value, (list, tuple)) and value \
+                    and all(isinstance(v, Module) for v in value):
                 for i, child in enumerate(value):
                     yield f"{name}.{i}", child
 
@@ -105,27 +123,9 @@ class Module:
         for _, child in self.named_children():
             yield from child.modules()
 
-    def named_parameters(self, prefix=""):
-        """Yield ``(name, parameter)`` for this module's parameters, then its children's, each
-        named by its path: ``weight``, ``0.bias``, ``block.conv.weight``. A parameter shared by two
-        modules is listed once."""
-        seen = set()
-        for name, value in self._named(prefix, parameters=True, buffers=False):
-            if id(value) not in seen:
-                seen.add(id(value))
-                yield name, value
-
-    def parameters(self):
-        """The list of ``Parameter`` objects of this module and its children (each one once)."""
-        return [p for _, p in self.named_parameters()]
-
-    def register_buffer(self, name, array):
-        """Store ``array`` as ``self.<name>``: state that is saved and converted but not learned."""
-        if name not in self._buffer_names:
-            self._buffer_names = (*self._buffer_names, name)
-        setattr(self, name, array)
-
     def _named(self, prefix, parameters, buffers):
+        """Yield ``(dotted name, Parameter)`` and/or ``(dotted name, (owner,
+        attribute))`` of every buffer, this module's first, then its children's."""
         if parameters:
             for name, value in vars(self).items():
                 if isinstance(value, Parameter):
@@ -136,74 +136,101 @@ class Module:
         for name, child in self.named_children():
             yield from child._named(f"{prefix}{name}.", parameters, buffers)
 
-    # -- modes and gradients ----------------------------------------------------------------------
+    def named_parameters(self, prefix=""):
+        """Yield ``(name, parameter)`` for this module's parameters, then its
+        children's, each named by its path: ``weight``, ``0.bias``. A parameter shared
+        by two modules is listed once."""
+        seen = set()
+        for name, value in self._named(prefix, parameters=True, buffers=False):
+            if id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
+    def parameters(self):
+        """The list of ``Parameter`` objects of this module and its children (each one
+        once)."""
+        return [p for _, p in self.named_parameters()]
+
+    def register_buffer(self, name, array):
+        """Store ``array`` as ``self.<name>``: state that is saved and converted, not
+        learned."""
+        if name not in self._buffer_names:
+            self._buffer_names = (*self._buffer_names, name)
+        setattr(self, name, array)
+
     def train(self, mode=True):
-        """Put this module and its children in training mode (or evaluation mode if ``mode`` is False)."""
+        """Put this module and its children in training mode (evaluation mode if
+        ``mode`` is False); returns the module."""
         for module in self.modules():
             module.training = mode
         return self
 
     def eval(self):
-        """Evaluation mode: dropout off, batch normalization on its running statistics."""
+        """Evaluation mode: dropout off, batch normalization on its running
+        statistics."""
         return self.train(False)
 
-    def zero_grad(self):
-        """Reset the ``.grad`` of every parameter to zero, in place."""
+    def zero_grad(self, set_to_none=True):
+        """Clear the gradient of every parameter: set ``.grad`` to None (PyTorch 2's
+        default), or, with ``set_to_none=False``, fill the existing gradient arrays with
+        zeros in place."""
         for p in self.parameters():
-            p.grad.fill(0)
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.fill(0)
 
-    # -- state ------------------------------------------------------------------------------------
     def _state_arrays(self):
-        """(name, array) of everything a state dict holds: parameters' data, then buffers."""
+        """(name, array) of everything a state dict holds: parameters' data, then
+        buffers."""
         for name, p in self.named_parameters():
             yield name, p.data
         for name, (owner, attribute) in self._named("", parameters=False, buffers=True):
             yield name, getattr(owner, attribute)
 
     def state_dict(self):
-        """A dict from names (``"0.weight"``) to copies of every parameter and buffer array."""
+        """A dict from names (``"0.weight"``) to copies of every parameter and buffer
+        array."""
         return {name: array.copy() for name, array in self._state_arrays()}
 
     def load_state_dict(self, state):
-        """Copy the arrays of ``state`` into this module's parameters and buffers, in place.
+        """Copy the arrays of ``state`` into this module's parameters and buffers, in
+        place.
 
-        Raises ``ValueError`` naming the key if a key is missing, unexpected, or has the wrong
-        shape; nothing is changed in that case.
-        """
+        Raises ``ValueError`` naming the key if a key is missing, unexpected, or has the
+        wrong shape; nothing is changed in that case."""
         own = dict(self._state_arrays())
-        missing = [k for k in own if k not in state]
-        unexpected = [k for k in state if k not in own]
-        if missing or unexpected:
+        wrong = [f"missing key '{k}'" for k in own if k not in state]
+        wrong += [f"unexpected key '{k}'" for k in state if k not in own]
+        wrong += [f"'{k}' has shape {np.shape(state[k])}, the model expects {a.shape}"
+                  for k, a in own.items()
+                  if k in state and np.shape(state[k]) != a.shape]
+        if wrong:
             raise ValueError(f"{type(self).__name__}.load_state_dict: "
-                             + "; ".join([f"missing key '{k}'" for k in missing]
-                                         + [f"unexpected key '{k}'" for k in unexpected]))
-        for key, array in own.items():
-            value = np.asarray(state[key])
-            if value.shape != array.shape:
-                raise ValueError(f"{type(self).__name__}.load_state_dict: '{key}' has shape "
-                                 f"{value.shape}, the model expects {array.shape}")
+                             + "; ".join(wrong))
         for key, array in own.items():
             array[...] = state[key]
 
     def to(self, dtype):
-        """Convert every parameter (data and grad) and buffer to ``dtype``; returns the module.
-
-        Convert before creating an optimizer: optimizers keep arrays of the parameters' dtype."""
+        """Convert every parameter (data and gradient) and buffer to ``dtype``, float32
+        or float64; returns the module. Convert before creating an optimizer."""
+        dtype = checks.floating_dtype(dtype, "dtype", f"{type(self).__name__}.to")
         for p in self.parameters():
             p.data = p.data.astype(dtype)
-            p.grad = p.grad.astype(dtype)
+            p.grad = None if p.grad is None else p.grad.astype(dtype)
         for _, (owner, attribute) in self._named("", parameters=False, buffers=True):
             setattr(owner, attribute, getattr(owner, attribute).astype(dtype))
         return self
 
-    # -- printing ---------------------------------------------------------------------------------
     def extra_repr(self):
-        """The arguments shown between the parentheses of ``repr(layer)``; layers override it."""
+        """The arguments shown between the parentheses of ``repr(layer)``; layers
+        override it."""
         return ""
 
     def __repr__(self):
         children = list(self.named_children())
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
-        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
+        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ")
+                 for name, child in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"

@@ -1,4 +1,4 @@
-# Generated from chapters/07_optimizers.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/07_optimizers.ipynb by tools/export.py. Do not edit.
 """Optimizers that update ``Parameter`` objects in place (SGD with momentum and Nesterov momentum,
 RMSprop, Adam, AdamW) and learning-rate schedulers (StepLR, ExponentialLR, CosineAnnealingLR), with
 the update rules, hyperparameter names and defaults documented for ``torch.optim``.
@@ -9,8 +9,8 @@ import math
 import numpy as np
 from nnlib.module import Parameter
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR", "ExponentialLR",
-           "CosineAnnealingLR"]
+__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR",
+           "ExponentialLR", "CosineAnnealingLR"]
 
 
 def _number(owner, name, value, low=0.0, high=None, high_open=False):
@@ -88,10 +88,14 @@ class Optimizer:
     def lr(self, value):
         self._lr = _number(type(self).__name__, "lr", value)
 
-    def zero_grad(self):
-        """Reset the ``.grad`` of every parameter to zero, in place (the arrays are kept)."""
+    def zero_grad(self, set_to_none=True):
+        """Clear every parameter's gradient: None (PyTorch 2's default) or, with
+        ``set_to_none=False``, zeros in the existing arrays."""
         for p in self.params:
-            p.grad.fill(0)
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.fill(0)
 
     def step(self):
         """Update every parameter once, in place, from its ``.grad``."""
@@ -167,6 +171,8 @@ class SGD(Optimizer):
         self.t += 1
         lr, mu, tau, wd = self.lr, self.momentum, self.dampening, self.weight_decay
         for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
             work = self._work[i]
             g = p.grad if wd == 0 else self._grad_with_weight_decay(i, wd)
             if mu != 0:
@@ -261,6 +267,8 @@ class RMSprop(Optimizer):
         self.t += 1
         lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
         for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
             state, work = self.state[p], self._work[i]
             g = p.grad if wd == 0 else self._grad_with_weight_decay(i, wd)
             v = state["square_avg"]                            # v = alpha v + (1 - alpha) g^2
@@ -352,6 +360,8 @@ class Adam(Optimizer):
         step_size = lr / (1.0 - beta1 ** self.t)               # Python floats: no upcast of float32
         root_correction = math.sqrt(1.0 - beta2 ** self.t)
         for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
             state, work = self.state[p], self._work[i]
             g = p.grad
             if wd != 0:

@@ -1,4 +1,4 @@
-# Generated from chapters/10_regularization.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/10_regularization.ipynb by tools/export.py. Do not edit.
 """Regularization layers: ``Dropout`` (inverted dropout).
 
 Derived in chapter 10, "Regularization" (chapters/10_regularization.ipynb)."""
@@ -90,7 +90,7 @@ class Dropout(Module):
         self.save_for_backward(keep, scale, x.shape, x.dtype)
         return y
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         """dL/dx = dL/dy * mask / (1 - p), with the mask of the last forward pass (identity in eval mode).
 
         Parameters

@@ -1,22 +1,12 @@
-# Generated from chapters/06_sequential.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/06_sequential.ipynb by tools/export.py. Do not edit.
 """``Sequential``: layers applied in a row, and backpropagation through them in reverse.
 
 Derived in chapter 6, "Composing layers" (chapters/06_sequential.ipynb)."""
 
-import functools
-import inspect
 import numpy as np
 from nnlib.module import Module
 
 __all__ = ["Sequential"]
-
-
-@functools.lru_cache(maxsize=None)
-def _accepts_input_grad(backward):
-    """Whether the function ``backward`` takes an ``input_grad`` argument. Cached per function:
-    ``inspect.signature`` takes about as long as a small layer's backward pass, and every training
-    step asks."""
-    return "input_grad" in inspect.signature(backward).parameters
 
 
 class Sequential(Module):
@@ -53,29 +43,19 @@ class Sequential(Module):
             x = layer(x)
         return x
 
-    def backward(self, grad_output, input_grad=True):
-        """Backpropagate dL/d(output) through the layers in reverse; return dL/dx.
+    def backward(self, grad_output, input_grad=False):
+        """Backpropagate dL/d(output) through the layers in reverse.
 
-        With ``input_grad=False`` (a training step, which needs the parameters' gradients only) the
-        layers before the first one with parameters are skipped, that layer is asked not to compute
-        the gradient of its input if its ``backward`` takes ``input_grad`` (``Linear`` and ``Conv2d``
-        do), and None is returned.
+        Returns dL/dx only when asked (``input_grad=True``): a model's input is usually the data,
+        which is not learned, so by default the layers before the first one with parameters are
+        skipped, that layer is asked not to compute the gradient of its input, and None is
+        returned. Every parameter's gradient is accumulated either way.
         """
-        if input_grad:
-            for layer in reversed(self.layers):
-                grad_output = layer.backward(grad_output)
-            return grad_output
-        start = next((i for i, layer in enumerate(self.layers) if layer.parameters()), None)
-        if start is None:                      # no parameters anywhere: nothing to compute
-            return None
-        for layer in reversed(self.layers[start + 1:]):
-            grad_output = layer.backward(grad_output)
-        first = self.layers[start]
-        if _accepts_input_grad(type(first).backward):
-            first.backward(grad_output, input_grad=False)
-        else:
-            first.backward(grad_output)
-        return None
+        stop = 0 if input_grad else next(
+            (i for i, layer in enumerate(self.layers) if layer.parameters()), len(self.layers))
+        for i in reversed(range(stop, len(self.layers))):
+            grad_output = self.layers[i].backward(grad_output, input_grad=input_grad or i > stop)
+        return grad_output if input_grad else None
 
     def __getitem__(self, index):
         if isinstance(index, slice):

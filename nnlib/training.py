@@ -1,17 +1,17 @@
-# Generated from chapters/08_training.ipynb by tools/export.py. Do not edit: change the notebook and re-export.
+# Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
 """Training: mini-batches, splits, standardization, metrics, the training loop with validation and
 early stopping, evaluation, prediction, and saving models to ``.npz`` files without pickle.
 
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
-import inspect
 import math
 from pathlib import Path
 import numpy as np
 from nnlib.module import Module
 
-__all__ = ["train_val_split", "Standardizer", "DataLoader", "accuracy", "predict", "evaluate",
-           "History", "fit", "plot_history", "EarlyStopping", "save", "load"]
+__all__ = ["train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
+           "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
+           "load"]
 
 
 def _check_array(where, name, array):
@@ -518,7 +518,6 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
     n_batches, steps = len(loader), 0
     history = History()
     last_good, last_good_epoch = model.state_dict(), 0
-    parameters_only = "input_grad" in inspect.signature(model.backward).parameters
 
     def fail(what, epoch, batch):
         model.load_state_dict(last_good)
@@ -536,10 +535,7 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
                 loss = loss_fn(output, yb)
                 if not math.isfinite(loss):
                     raise fail(f"the loss became {loss}", epoch, batch)
-                if parameters_only:     # no dL/dx of the data: it is not learned (chapter 6)
-                    model.backward(loss_fn.backward(), input_grad=False)
-                else:
-                    model.backward(loss_fn.backward())
+                model.backward(loss_fn.backward(), input_grad=False)   # no dL/dx of the data
                 optimizer.step()
                 steps += 1
                 share = len(xb) / loader.n_samples

@@ -119,3 +119,83 @@ def test_a_module_belongs_to_one_notebook(tmp_path):
 
 def test_the_repository_package_is_in_sync_with_its_notebooks():
     assert export.export(ROOT / "chapters", ROOT / "nnlib", ROOT, check=True) == []
+
+
+# -- classes built across cells -----------------------------------------------------------------
+
+SKELETON = ('#| export\nclass Layer:\n    """A layer."""\n\n    def __init__(self, k):\n'
+            '        self.k = k')
+FORWARD = ('#| export\n@add_to_class(Layer)\ndef forward(self, x):\n    """k times x,\n'
+           '    over several lines."""\n    return self.k * x   # the formula')
+BACKWARD = "#| export\n@add_to_class(Layer)\ndef backward(self, g):\n    return self.k * g"
+
+
+def test_methods_added_in_later_cells_are_merged_into_one_ordinary_class(tmp_path, monkeypatch):
+    write_notebook(tmp_path, "01_layers", "#| default_exp layers", SKELETON,
+                   "Layer(2)   # a check cell, not exported", FORWARD,
+                   '#| export\n@add_to_class(Layer)\n@property\ndef doubled(self):\n'
+                   '    return 2 * self.k', BACKWARD,
+                   "#| export\ndef helper():\n    return Layer(3).forward(1)")
+    assert run_export(tmp_path) == []
+    text = (tmp_path / "pkg" / "layers.py").read_text()
+    assert "add_to_class" not in text
+    assert '__all__ = ["Layer", "helper"]' in text          # methods are not module-level names
+    body = text[text.index("class Layer:"):text.index("def helper")]
+    assert "\n    def forward(self, x):\n" in body and "\n    def backward(self, g):" in body
+    assert "\n    @property\n    def doubled(self):\n        return 2 * self.k" in body
+    assert body.index("__init__") < body.index("forward") < body.index("doubled") \
+        < body.index("backward")
+    layers = import_package(tmp_path, monkeypatch).layers
+    layer = layers.Layer(5)
+    assert layer.forward(2) == 10 and layer.backward(3) == 15 and layer.doubled == 10
+    assert layers.helper() == 3
+    assert layers.Layer.forward.__qualname__ == "Layer.forward"   # a method written in the class
+    assert layers.Layer.forward.__doc__.split()[:3] == ["k", "times", "x,"]
+
+
+@pytest.mark.parametrize("cells, message", [
+    (["#| default_exp a", FORWARD],
+     r"cell 3: @add_to_class\(Layer\): no class Layer is exported above in this notebook"),
+    (["#| default_exp a", "class Layer:\n    pass", FORWARD],
+     r"cell 4: @add_to_class\(Layer\): no class Layer is exported above"),
+    (["#| default_exp a", SKELETON, FORWARD, FORWARD.replace("k times", "again")],
+     r"cell 5: Layer.forward is defined twice \(first in chapters/01_bad.ipynb, cell 4\)"),
+    (["#| default_exp a", SKELETON, "#| export\n@add_to_class(Layer)\ndef __init__(self):\n"
+      "    pass"], r"cell 4: Layer.__init__ is defined twice \(first in .*cell 3\)"),
+    (["#| default_exp a", SKELETON, FORWARD.replace("#| export", "#| export b")],
+     r"cell 4: @add_to_class\(Layer\) in a cell exported to 'b', but Layer belongs to module 'a'"),
+    (["#| default_exp a", SKELETON, FORWARD.replace("#| export\n", "")],
+     r"cell 4: @add_to_class\(Layer\) in a cell that is not exported"),
+    (["#| default_exp a", SKELETON, "#| export\n@add_to_class(Layer, 1)\ndef f(self):\n  pass"],
+     r"cell 4: @add_to_class takes one class name"),
+    (["#| default_exp a", SKELETON,
+      '#| export\n@add_to_class(Layer)\ndef f(self):\n    return """two\nlines"""'],
+     r"cell 4: f\(\) holds a string that spans lines"),
+    (["#| default_exp a", SKELETON, "#| export\nf = add_to_class(Layer)(lambda self: 1)"],
+     r"cell 4: add_to_class is used other than as the decorator"),
+    (["#| default_exp a", SKELETON, "#| export\n@add_to_class(Layer)\ndef f(self):\n"
+      "    return " + "1 + " * 20 + "1"],
+     r"cell 4: a line of f\(\) has 92 characters; moved into its class it gains 4, more than 88"),
+])
+def test_add_to_class_errors_name_the_notebook_cell_and_problem(tmp_path, cells, message):
+    write_notebook(tmp_path, "01_bad", *cells)
+    with pytest.raises(export.ExportError, match=message):
+        run_export(tmp_path)
+
+
+def test_a_method_cannot_be_added_from_another_notebook(tmp_path):
+    write_notebook(tmp_path, "01_one", "#| default_exp one", SKELETON)
+    write_notebook(tmp_path, "02_two", "#| default_exp two", FORWARD)
+    with pytest.raises(export.ExportError, match=r"02_two.ipynb, cell 3: @add_to_class\(Layer\): "
+                       r"Layer is exported by chapters/01_one.ipynb; a class is written by one"):
+        run_export(tmp_path)
+
+
+def test_generated_lines_fit_the_page(tmp_path):
+    names = "\n".join(f"name_number_{i} = {i}" for i in range(30))
+    write_notebook(tmp_path, "01_a_chapter_with_a_long_name", "#| default_exp long",
+                   "#| export\n" + names, title="A title long enough to need wrapping " * 2)
+    assert run_export(tmp_path) == []
+    for path in (tmp_path / "pkg").glob("*.py"):
+        for line in path.read_text().splitlines():
+            assert len(line) <= 88, f"{path.name}: {line}"

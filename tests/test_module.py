@@ -17,11 +17,11 @@ class Affine(Module):
         self.save_for_backward(x)
         return x * self.weight.data + self.bias.data
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         x, = self.saved
-        self.weight.grad += (grad_output * x).sum(axis=0)
-        self.bias.grad += grad_output.sum(axis=0)
-        return grad_output * self.weight.data
+        self.weight.accumulate((grad_output * x).sum(axis=0))
+        self.bias.accumulate(grad_output.sum(axis=0))
+        return grad_output * self.weight.data if input_grad else None
 
     def extra_repr(self):
         return f"d={self.weight.shape[0]}"
@@ -34,12 +34,25 @@ class Block(Module):
         self.note = "not a module"
 
 
-def test_parameter_holds_data_and_a_zero_gradient_of_the_same_shape_and_dtype():
+def test_parameter_holds_data_and_no_gradient_until_a_backward_pass():
     p = Parameter(np.ones((2, 3), dtype=np.float32))
-    assert p.grad.shape == (2, 3) and p.grad.dtype == np.float32 and not p.grad.any()
+    assert p.grad is None
     assert repr(p) == "Parameter(shape=(2, 3), dtype=float32)"
-    with pytest.raises(TypeError, match="floating dtype, got int64"):
-        Parameter(np.arange(3))
+    g = np.ones((2, 3), np.float32)
+    p.accumulate(g)
+    assert p.grad is g                                   # the first gradient is kept, not copied
+    p.accumulate(np.ones((2, 3), np.float32))
+    assert np.array_equal(p.grad, np.full((2, 3), 2.0))
+    with pytest.raises(ValueError, match=r"grad must be of shape \(2, 3\), got \(3, 2\)"):
+        p.accumulate(np.ones((3, 2), np.float32))
+    with pytest.raises(ValueError, match="grad must be float32, got float64"):
+        p.accumulate(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("data", [np.arange(3), np.ones(2, np.float16), [1, 2]])
+def test_parameter_refuses_data_nnlib_does_not_compute_in(data):
+    with pytest.raises(ValueError, match="Parameter: data must be float32 or float64"):
+        Parameter(data)
 
 
 def test_named_parameters_follow_attribute_order_and_nesting():
@@ -101,8 +114,15 @@ def test_backward_accumulates_and_zero_grad_resets():
         layer(x)
         layer.backward(np.ones((2, 2)))
     assert np.array_equal(layer.weight.grad, 2 * x.sum(axis=0))
-    layer.zero_grad()
+    layer.zero_grad(set_to_none=False)                   # PyTorch before 2.0: zeros, in place
     assert not layer.weight.grad.any() and not layer.bias.grad.any()
+    layer.zero_grad()                                    # PyTorch 2's default: None
+    assert layer.weight.grad is None and layer.bias.grad is None
+    layer.zero_grad(set_to_none=False)                   # None stays None
+    assert layer.weight.grad is None
+    layer(x)
+    assert layer.backward(np.ones((2, 2)), input_grad=False) is None
+    assert np.array_equal(layer.weight.grad, x.sum(axis=0))
 
 
 def test_backward_before_forward_is_a_clear_runtime_error():
@@ -114,9 +134,23 @@ def test_to_converts_parameters_gradients_and_buffers():
     block = Block().to(np.float32)
     for name, array in block.state_dict().items():
         assert array.dtype == np.float32, name
-    assert all(p.grad.dtype == np.float32 for p in block.parameters())
+    assert all(p.grad is None for p in block.parameters())
+    x = np.ones((3, 2), dtype=np.float32)
+    block.first(x)
+    block.first.backward(x)
+    block.to(np.float64)
+    assert block.first.weight.grad.dtype == np.float64 and block.first.weight.dtype == np.float64
+    block.to(np.float32)
     x = np.ones((3, 2), dtype=np.float32)
     assert block.first(x).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.float16, bool])
+def test_to_refuses_dtypes_nnlib_does_not_compute_in(dtype):
+    block = Block()
+    with pytest.raises(ValueError, match="Block.to: dtype must be float32 or float64"):
+        block.to(dtype)
+    assert block.first.weight.dtype == np.float64
 
 
 def test_repr_lists_children():

@@ -49,9 +49,13 @@ def test_first_code_cell_installs_nnlib_on_colab_only_from_the_configured_reposi
     first = source(code_cells(path)[0])
     url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
     assert 'if "google.colab" in sys.modules:' in first, "the install must run on Colab only"
-    install = re.search(r'%pip install .*"nnlib-book @ git\+(\S+)@(\S+)"', first)
-    assert install, "the first code cell must %pip install nnlib-book from the repository"
-    assert install.groups() == (url, branch), f"installs from {install.groups()}, _config.yml says {(url, branch)}"
+    assert re.search(r'^    repository = "(\S+)"$', first, re.M).group(1) == url, \
+        f"the first code cell must install from _config.yml's repository, {url}"
+    assert re.search(r'^    branch = "(\S+)"$', first, re.M).group(1) == branch
+    assert '"--no-deps", f"nnlib-book @ git+{repository}@{branch}"]' in " ".join(first.split()), \
+        "nnlib is installed with pip, without touching what Colab ships (--no-deps)"
+    assert "raise RuntimeError" in first, "a failed install must stop the notebook, loudly"
+    assert "%pip" not in first, "%pip prints a restart notice; the cell runs pip itself"
     assert re.search(r'^name = "nnlib-book"$', (ROOT / "pyproject.toml").read_text(), re.M)
 
 
@@ -83,3 +87,49 @@ def test_randomness_is_seeded(path):
     assert "np.random.seed" not in text and not re.search(r"np\.random\.(rand|randn|normal|uniform)\(", text), \
         "use a seeded np.random.default_rng(seed), not the global NumPy generator"
     assert re.search(r"default_rng\(\)", text) is None, "default_rng() without a seed is not reproducible"
+
+
+WIDTH = 88            # the longest code line that fits the book's page without scrolling
+CELL_LINES = 40       # the most lines of code in one exported cell (docstrings, comments not counted)
+
+
+def code_lines(source):
+    """The lines of a cell that hold code: not blank, not only a comment, not inside a docstring
+    (a string that is a statement of its own: a module's, class's or function's docstring)."""
+    import ast
+    source = "\n".join(line for line in source.splitlines() if not line.startswith("#|"))
+    tree = ast.parse(source)
+    strings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) \
+                and isinstance(node.value.value, str):
+            strings.update(range(node.lineno, node.end_lineno + 1))
+    return [line for number, line in enumerate(source.splitlines(), start=1)
+            if line.strip() and not line.strip().startswith("#") and number not in strings]
+
+
+def test_code_lines_counts_code_only():
+    cell = '#| export\n"""Doc\nstring."""\nimport numpy as np\n\n# a comment\n\ndef f(x):\n' \
+           '    """Doc."""\n    return x  # why\n'
+    assert code_lines(cell) == ["import numpy as np", "def f(x):", "    return x  # why"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_exported_cells_are_short_and_code_fits_the_page(path):
+    for i, cell in enumerate(code_cells(path)):
+        text = source(cell)
+        for line in text.splitlines():
+            assert len(line) <= WIDTH, f"code cell {i}: a line of {len(line)} characters: {line}"
+        if text.startswith("#| export"):
+            n = len(code_lines(text))
+            assert n <= CELL_LINES, f"exported code cell {i} has {n} lines of code; split it " \
+                                    "(a class grows across cells with @add_to_class)"
+
+
+def test_nnlib_fits_the_page_and_imports_no_inspect():
+    for path in sorted((ROOT / "nnlib").glob("*.py")):
+        text = path.read_text()
+        for number, line in enumerate(text.splitlines(), start=1):
+            assert len(line) <= WIDTH, f"{path.name}:{number} has {len(line)} characters"
+        assert not re.search(r"^\s*(import inspect|from inspect )", text, re.M), \
+            f"{path.name} imports inspect: a layer's contract is declared, not discovered"

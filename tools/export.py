@@ -6,9 +6,19 @@ A cell joins the library when its first lines are directives:
     #| export                     this cell goes to the notebook's default module
     #| export module              this cell goes to nnlib/module.py instead
 
-The spelling is nbdev's. Each generated module gets a header line naming its notebook, a docstring,
-the imports of its cells gathered at the top, an ``__all__`` of the public names its cells define,
-and then the cells' code in notebook order. ``nnlib/__init__.py`` re-exports every ``__all__``.
+The spelling is nbdev's. A class may be built across cells, d2l's way: a later exported cell of the
+same notebook adds a method to it with the decorator ``add_to_class`` (from ``nnlib.book``),
+
+    @add_to_class(Linear)
+    def forward(self, x):
+        ...
+
+which attaches the method while the notebook runs; the exporter moves the function, without its
+decorator, into the class's body, so the generated file holds one ordinary class.
+
+Each generated module gets a header line naming its notebook, a docstring, the imports of its cells
+gathered at the top, an ``__all__`` of the public names its cells define, and then the cells' code in
+notebook order. ``nnlib/__init__.py`` re-exports every ``__all__``.
 
 Usage:
     python tools/export.py            write nnlib/ from chapters/*.ipynb
@@ -18,20 +28,42 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import json
 import re
 import sys
 import textwrap
+import tokenize
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTIVES = {"export", "default_exp"}
 MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+WIDTH = 88                             # the longest line of a generated file
+DECORATOR = "add_to_class"
+# Modules used by their name (``checks.array(x, ...)``): nnlib/__init__.py imports the module, not
+# its names, so that they stay out of nnlib's namespace and its API reference.
+NAMESPACES = {"checks"}
 
 
 class ExportError(Exception):
     """A notebook breaks the export convention; the message names the notebook and the cell."""
+
+
+@dataclass
+class ClassBlock:
+    """A class of a generated module and the methods later cells add to it."""
+    name: str
+    code: str                          # the class statement as the cell wrote it
+    where: str                         # the notebook and cell that define it
+    methods: dict[str, str] = field(default_factory=dict)     # name -> where it was defined
+    added: list[str] = field(default_factory=list)            # the added methods' code, dedented
+
+    def render(self) -> str:
+        parts = [self.code] + [textwrap.indent(code, "    ") for code in self.added]
+        return "\n\n".join(parts)
 
 
 @dataclass
@@ -41,7 +73,7 @@ class Module:
     title: str                         # the notebook's first heading
     docstring: str = ""                # a string opening the module's first exported cell
     imports: list[str] = field(default_factory=list)
-    blocks: list[str] = field(default_factory=list)
+    blocks: list[str | ClassBlock] = field(default_factory=list)
     public: list[str] = field(default_factory=list)
 
 
@@ -67,17 +99,97 @@ def parse_directives(source: str, where: str) -> tuple[dict[str, str], str]:
     return directives, "\n".join(lines[i:]).strip("\n")
 
 
+def added_to(node: ast.stmt) -> str | None:
+    """The class named by an ``@add_to_class(Name)`` decorator of a function, or None."""
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name) \
+                and decorator.func.id == DECORATOR:
+            if len(decorator.args) != 1 or not isinstance(decorator.args[0], ast.Name) \
+                    or decorator.keywords:
+                raise ValueError(f"@{DECORATOR} takes one class name, as in "
+                                 f"@{DECORATOR}(Linear)")
+            return decorator.args[0].id
+    return None
+
+
 def defined_names(tree: ast.Module) -> list[str]:
-    """The names a cell binds at top level: functions, classes and assigned variables."""
+    """The names a cell binds at top level: functions, classes and assigned variables (not the
+    methods it adds to a class)."""
     names = []
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.append(node.name)
+            if added_to(node) is None:
+                names.append(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
                 names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
     return names
+
+
+def method_names(node: ast.ClassDef) -> list[str]:
+    return [n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def uses_decorator(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == DECORATOR for n in ast.walk(node))
+
+
+def string_continuation_lines(code: str) -> set[int]:
+    """Line numbers (1-based) inside a multi-line string, after its first line."""
+    inside = set()
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+            inside.update(range(token.start[0] + 1, token.end[0] + 1))
+    return inside
+
+
+def method_source(node: ast.FunctionDef, lines: list[str], where: str) -> str:
+    """The code of a function added to a class, without its ``@add_to_class`` line; its docstring
+    may span lines (indenting it changes nothing a reader or ``inspect`` sees), no other string may,
+    because indenting the function into its class would change that string's value."""
+    first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+    code = lines[first - 1:node.end_lineno]
+    docstring = ast.get_docstring(node, clean=False) is not None and node.body[0]
+    shifted = {n - first + 1 for n in string_continuation_lines("\n".join(lines))
+               if first <= n <= node.end_lineno}
+    if docstring:
+        shifted -= set(range(docstring.lineno - first + 2, docstring.end_lineno - first + 2))
+    if shifted:
+        raise ExportError(f"{where}: {node.name}() holds a string that spans lines; moved into its "
+                          "class it would be indented and change: join the lines with \\n or "
+                          "implicit concatenation")
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", "") == DECORATOR:
+            del code[decorator.lineno - first:decorator.end_lineno - first + 1]
+            break
+    for line in code:
+        if len(line) > WIDTH - 4:
+            raise ExportError(f"{where}: a line of {node.name}() has {len(line)} characters; "
+                              f"moved into its class it gains 4, more than {WIDTH}: keep the "
+                              f"lines of a method added with @{DECORATOR} to {WIDTH - 4}")
+    return "\n".join(code)
+
+
+def split_cell(code: str, tree: ast.Module) -> list[tuple[str, ast.stmt | None]]:
+    """The cell's code as a list of pieces in order: (text, None) for ordinary code, (text, node)
+    for a class definition or a function added to a class."""
+    lines = code.splitlines()
+    special = [n for n in tree.body if isinstance(n, ast.ClassDef) or added_to(n)]
+    pieces, position = [], 0
+    for node in special:
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        text = "\n".join(lines[position:first - 1]).strip("\n")
+        if text:
+            pieces.append((text, None))
+        pieces.append(("\n".join(lines[first - 1:node.end_lineno]), node))
+        position = node.end_lineno
+    rest = "\n".join(lines[position:]).strip("\n")
+    if rest:
+        pieces.append((rest, None))
+    return pieces
 
 
 def split_head(code: str, tree: ast.Module, take_docstring: bool) -> tuple[str, list[str], str]:
@@ -107,12 +219,17 @@ def notebook_title(cells: list[dict], fallback: str) -> str:
     return fallback
 
 
-def collect(notebooks: list[Path], root: Path) -> dict[str, Module]:
-    """Read every notebook and gather its exported cells into modules."""
-    modules: dict[str, Module] = {}
-    owner_of: dict[str, str] = {}      # public symbol -> where it was first exported
-    for path in notebooks:
-        rel = path.relative_to(root).as_posix()
+class Collector:
+    """Reads the notebooks in order and gathers their exported cells into modules."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.modules: dict[str, Module] = {}
+        self.owner_of: dict[str, str] = {}          # public symbol -> where it was first exported
+        self.classes: dict[str, tuple[ClassBlock, str, str]] = {}   # name -> (block, module, notebook)
+
+    def notebook(self, path: Path) -> None:
+        rel = path.relative_to(self.root).as_posix()
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         title = notebook_title(cells, path.stem)
         default = None
@@ -123,74 +240,162 @@ def collect(notebooks: list[Path], root: Path) -> dict[str, Module]:
             directives, code = parse_directives("".join(cell["source"]), where)
             if "default_exp" in directives:
                 if default is not None:
-                    raise ExportError(f"{where}: a second '#| default_exp' (the first names '{default}')")
+                    raise ExportError(f"{where}: a second '#| default_exp' (the first names "
+                                      f"'{default}')")
                 default = directives["default_exp"]
             if "export" not in directives:
+                self.check_unexported(code, where)
                 continue
             target = directives["export"] or default
             if target is None:
-                raise ExportError(f"{where}: '#| export' in a notebook without '#| default_exp' above it")
-            try:
+                raise ExportError(f"{where}: '#| export' in a notebook without '#| default_exp' "
+                                  "above it")
+            self.cell(code, target, rel, title, where)
+
+    def check_unexported(self, code: str, where: str) -> None:
+        """A cell that is not exported must not add methods to an exported class: the notebook's
+        class would then differ from nnlib's."""
+        try:
+            with warnings.catch_warnings():     # the notebook's own run reports its warnings
+                warnings.simplefilter("ignore")
                 tree = ast.parse(code)
-            except SyntaxError as e:
-                raise ExportError(f"{where}: exported code does not parse ({e.msg}, line {e.lineno})") from None
-            module = modules.get(target)
-            if module is None:
-                module = modules[target] = Module(target, rel, title)
-            elif module.notebook != rel:
-                raise ExportError(f"{where}: module '{target}' belongs to {module.notebook}; "
-                                  "a module is written by one chapter only")
-            for name in defined_names(tree):
-                key = name if not name.startswith("_") else f"{target}.{name}"
-                if key in owner_of:
-                    raise ExportError(f"{where}: '{name}' is exported twice (first in {owner_of[key]})")
-                owner_of[key] = where
-                if not name.startswith("_"):
-                    module.public.append(name)
-            first = not module.blocks and not module.imports
-            docstring, imports, body = split_head(code, tree, take_docstring=first)
-            module.docstring = module.docstring or docstring
-            module.imports += [line for line in imports if line not in module.imports]
-            if body:
-                module.blocks.append(body)
-    return modules
+        except SyntaxError:             # IPython syntax (%pip, !ls): not Python, nothing to add
+            return
+        for node in tree.body:
+            try:
+                name = added_to(node)
+            except ValueError:
+                continue
+            if name in self.classes:
+                raise ExportError(f"{where}: @{DECORATOR}({name}) in a cell that is not exported; "
+                                  f"the notebook's {name} would differ from nnlib's (export the cell, "
+                                  "or show a first version as a plain function)")
+
+    def cell(self, code: str, target: str, rel: str, title: str, where: str) -> None:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError as e:
+            raise ExportError(f"{where}: exported code does not parse ({e.msg}, line {e.lineno})") \
+                from None
+        module = self.modules.get(target)
+        if module is None:
+            module = self.modules[target] = Module(target, rel, title)
+        elif module.notebook != rel:
+            raise ExportError(f"{where}: module '{target}' belongs to {module.notebook}; "
+                              "a module is written by one chapter only")
+        try:
+            names = defined_names(tree)
+        except ValueError as e:
+            raise ExportError(f"{where}: {e}") from None
+        for name in names:
+            key = name if not name.startswith("_") else f"{target}.{name}"
+            if key in self.owner_of:
+                raise ExportError(f"{where}: '{name}' is exported twice (first in "
+                                  f"{self.owner_of[key]})")
+            self.owner_of[key] = where
+            if not name.startswith("_"):
+                module.public.append(name)
+        first = not module.blocks and not module.imports
+        docstring, imports, body = split_head(code, tree, take_docstring=first)
+        module.docstring = module.docstring or docstring
+        module.imports += [line for line in imports if line not in module.imports]
+        if not body:
+            return
+        body_tree = ast.parse(body)
+        lines = body.splitlines()
+        for text, node in split_cell(body, body_tree):
+            if node is None:
+                if uses_decorator(ast.parse(text)):
+                    raise ExportError(f"{where}: {DECORATOR} is used other than as the decorator "
+                                      f"@{DECORATOR}(ClassName) of a function at the top of a cell")
+                module.blocks.append(text)
+            elif isinstance(node, ast.ClassDef):
+                block = ClassBlock(node.name, text, where,
+                                   {m: where for m in method_names(node)})
+                self.classes[node.name] = (block, target, rel)
+                module.blocks.append(block)
+            else:
+                self.method(node, lines, target, rel, where)
+
+    def method(self, node: ast.FunctionDef, lines: list[str], target: str, rel: str,
+               where: str) -> None:
+        try:
+            name = added_to(node)
+        except ValueError as e:
+            raise ExportError(f"{where}: {e}") from None
+        if name not in self.classes:
+            raise ExportError(f"{where}: @{DECORATOR}({name}): no class {name} is exported above "
+                              "in this notebook")
+        block, module, notebook = self.classes[name]
+        if notebook != rel:
+            raise ExportError(f"{where}: @{DECORATOR}({name}): {name} is exported by {notebook}; "
+                              "a class is written by one chapter (add the method there, or "
+                              f"subclass {name})")
+        if module != target:
+            raise ExportError(f"{where}: @{DECORATOR}({name}) in a cell exported to '{target}', "
+                              f"but {name} belongs to module '{module}'; export the cell there")
+        if node.name in block.methods:
+            raise ExportError(f"{where}: {name}.{node.name} is defined twice (first in "
+                              f"{block.methods[node.name]})")
+        block.methods[node.name] = where
+        block.added.append(method_source(node, lines, where))
+
+
+def collect(notebooks: list[Path], root: Path) -> dict[str, Module]:
+    """Read every notebook and gather its exported cells into modules."""
+    collector = Collector(root)
+    for path in notebooks:
+        collector.notebook(path)
+    return collector.modules
 
 
 def name_list(variable: str, names: list[str]) -> str:
-    """``__all__ = [...]`` wrapped at 100 columns."""
+    """``__all__ = [...]`` wrapped at the page width."""
     text = f"{variable} = [" + ", ".join(f'"{n}"' for n in names) + "]"
-    return textwrap.fill(text, 100, subsequent_indent=" " * (len(variable) + 4), break_long_words=False,
-                         break_on_hyphens=False)
+    return textwrap.fill(text, WIDTH, subsequent_indent=" " * (len(variable) + 4),
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def header(notebook: str) -> str:
-    return f"# Generated from {notebook} by tools/export.py. Do not edit: change the notebook and re-export."
+    line = f"# Generated from {notebook} by tools/export.py. Do not edit."
+    return line if len(line) <= WIDTH else f"# Generated from {notebook}. Do not edit."
+
+
+def chapter_of(notebook: str) -> str:
+    """``chapter 4, `` for chapters/04_linear.ipynb (or a section page chapters/04_linear/...)."""
+    number = re.match(r"chapters/(\d+)", notebook)
+    return f"chapter {int(number.group(1))}, " if number else ""
 
 
 def render_module(module: Module) -> str:
-    number = re.match(r"(\d+)", Path(module.notebook).stem)
-    chapter = f"chapter {int(number.group(1))}, " if number else ""
-    source = f'Derived in {chapter}"{module.title}" ({module.notebook}).'
+    source = textwrap.fill(f'Derived in {chapter_of(module.notebook)}"{module.title}" '
+                           f"({module.notebook}).", WIDTH - 3)
     docstring = f"{module.docstring}\n\n{source}" if module.docstring else source
     parts = [header(module.notebook) + "\n" + f'"""{docstring}"""']
     if module.imports:
         parts.append("\n".join(module.imports))
     parts.append(name_list("__all__", module.public))
-    return "\n\n".join(parts) + "\n\n\n" + "\n\n\n".join(module.blocks) + "\n"
+    blocks = [b.render() if isinstance(b, ClassBlock) else b for b in module.blocks]
+    return "\n\n".join(parts) + "\n\n\n" + "\n\n\n".join(blocks) + "\n"
 
 
 def render_init(modules: list[Module], version: str) -> str:
     lines = ["# Generated from the chapters' exported cells by tools/export.py. Do not edit.",
              '"""nnlib: the neural-network library derived, built and tested in the book',
-             'Neural Networks from Scratch. Each name below is derived in the chapter its docstring names."""',
+             "Neural Networks from Scratch. Each name below is derived in the chapter its",
+             'docstring names."""',
              ""]
     names = []
     for module in modules:
-        if module.public:
-            lines.append(textwrap.fill(f"from .{module.name} import (" + ", ".join(module.public) + ")"
-                                       if len(module.public) > 4 else
-                                       f"from .{module.name} import " + ", ".join(module.public),
-                                       100, subsequent_indent="    ", break_long_words=False))
+        if module.name in NAMESPACES:
+            lines.append(f"from . import {module.name}")
+        elif module.public:
+            statement = f"from .{module.name} import " + ", ".join(module.public)
+            if len(statement) > WIDTH:
+                statement = textwrap.fill(f"from .{module.name} import ("
+                                          + ", ".join(module.public) + ")", WIDTH,
+                                          subsequent_indent="    ", break_long_words=False)
+            lines.append(statement)
             names += module.public
     lines += ["", f'__version__ = "{version}"', "",
               name_list("__all__", names), ""]
@@ -199,14 +404,20 @@ def render_init(modules: list[Module], version: str) -> str:
 
 def project_version(root: Path) -> str:
     pyproject = root / "pyproject.toml"
-    found = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(), re.M) if pyproject.exists() else None
+    found = re.search(r'^version\s*=\s*"([^"]+)"', pyproject.read_text(), re.M) \
+        if pyproject.exists() else None
     return found.group(1) if found else "0.0.0"
+
+
+def notebooks_under(notebook_dir: Path) -> list[Path]:
+    """The chapters' notebooks in reading order; a chapter may be a folder of section pages."""
+    return sorted(p for p in notebook_dir.rglob("*.ipynb")
+                  if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts)
 
 
 def build(notebook_dir: Path, package_dir: Path, root: Path) -> dict[Path, str]:
     """Everything the package should contain: file path -> text."""
-    notebooks = sorted(p for p in notebook_dir.glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    modules = collect(notebooks, root)
+    modules = collect(notebooks_under(notebook_dir), root)
     files = {package_dir / f"{m.name}.py": render_module(m) for m in modules.values()}
     files[package_dir / "__init__.py"] = render_init(list(modules.values()), project_version(root))
     return files
@@ -245,7 +456,8 @@ def export(notebook_dir: Path, package_dir: Path, root: Path, check: bool = Fals
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 if stale")
+    parser.add_argument("--check", action="store_true",
+                        help="compare instead of writing; exit 1 if stale")
     parser.add_argument("--notebooks", type=Path, default=ROOT / "chapters")
     parser.add_argument("--package", type=Path, default=ROOT / "nnlib")
     args = parser.parse_args(argv)
@@ -258,8 +470,8 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         for problem in problems:
             print(f"export check: {problem}", file=sys.stderr)
-        print("export check: nnlib/ is out of date; run `python tools/export.py` and commit the result",
-              file=sys.stderr)
+        print("export check: nnlib/ is out of date; run `python tools/export.py` and commit the "
+              "result", file=sys.stderr)
         return 1
     if args.check:
         print("export check: nnlib/ matches the notebooks")

@@ -1,0 +1,221 @@
+# Generated from chapters/01_neuron.ipynb by tools/export.py. Do not edit.
+"""Every check nnlib makes of what it is given, in one place.
+
+Each function takes the value first, then its name and its owner (the layer, or the name
+of the function, that checks), then keywords, and returns the value (converted, where
+that is its job: ``positive_int`` returns an ``int``). A value of the wrong Python type
+raises ``TypeError``; a value of the right type with the wrong shape, dtype or range
+raises ``ValueError``. Every message reads ``<owner>: <name> must be <what was
+expected>, got <what came>; <fix>``.
+
+Derived in chapter 1, "A neuron and a network" (chapters/01_neuron.ipynb)."""
+
+import numbers
+import numpy as np
+
+__all__ = ["owner_name", "fail", "format_shape", "shape_matches", "FLOATING", "array",
+           "positive_int", "int_pair", "real", "one_of", "instance", "floating_dtype",
+           "samples", "finite", "unit_interval", "labels", "gradient"]
+
+
+def owner_name(owner):
+    """How a message names its owner: a string as it is, a layer by its ``repr`` (built
+    only when a check fails), or by its class's name while its ``__init__`` is still
+    running."""
+    if isinstance(owner, str):
+        return owner
+    try:
+        return repr(owner)
+    except AttributeError:              # a layer whose attributes are not all set yet
+        return type(owner).__name__
+
+
+def fail(error, owner, name, expected, got, fix=""):
+    """Raise ``error`` (``TypeError`` or ``ValueError``) with nnlib's one message
+    form."""
+    fix = f"; {fix}" if fix else ""
+    raise error(f"{owner_name(owner)}: {name} must be {expected}, got {got}{fix}")
+
+
+def format_shape(pattern):
+    """Write a shape pattern the book's way: ``(None, 4)`` is ``(N, 4)``, ``...`` is
+    ``*``.
+
+    Free dimensions are named, in order, N (the batch), then H and W (an image's height
+    and width)."""
+    names = iter(["N", "H", "W"])
+    dims = ["*" if d is ... else next(names, "?") if d is None else str(d)
+            for d in pattern]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def shape_matches(shape, pattern):
+    """Whether a shape fits a pattern of ints, ``None`` (any size) and at most one
+    ``...``."""
+    if ... in pattern:
+        cut = pattern.index(...)
+        head, tail = pattern[:cut], pattern[cut + 1:]
+        return (len(shape) >= len(head) + len(tail)
+                and shape_matches(shape[:len(head)], head)
+                and shape_matches(shape[len(shape) - len(tail):], tail))
+    return len(shape) == len(pattern) and all(
+        p is None or p == s for p, s in zip(pattern, shape))
+
+
+FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def array(x, name, owner, shape=None, dtype=None):
+    """Return ``x`` if it is a NumPy array that fits the ``shape`` pattern and has the
+    ``dtype``.
+
+    Derived in chapter 1, "A neuron and a network". ``dtype`` is the exact dtype the
+    array must have, or ``"floating"`` for float32 or float64, the two dtypes nnlib
+    computes in."""
+    if not isinstance(x, np.ndarray):
+        fail(TypeError, owner, name, "a NumPy array", type(x).__name__,
+             f"convert it with np.asarray({name})")
+    if shape is not None and not shape_matches(x.shape, shape):
+        fail(ValueError, owner, name, f"of shape {format_shape(shape)}", x.shape)
+    if dtype == "floating":
+        if x.dtype not in FLOATING:
+            fail(ValueError, owner, name, "float32 or float64", x.dtype.name,
+                 f"convert it with {name}.astype(np.float32) or .astype(np.float64)")
+    elif dtype is not None and x.dtype != dtype:
+        want = np.dtype(dtype).name
+        fail(ValueError, owner, name, want, x.dtype.name,
+             f"convert it with {name}.astype(np.{want}), or the layer with "
+             f".to(np.{x.dtype.name})")
+    return x
+
+
+def positive_int(value, name, owner):
+    """Return ``value`` as an ``int`` if it is an integer >= 1 (a bool is not an integer
+    here).
+
+    Derived in chapter 1, "A neuron and a network"."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        fail(TypeError, owner, name, "a positive integer", repr(value))
+    if value < 1:
+        fail(ValueError, owner, name, "a positive integer", repr(value))
+    return int(value)
+
+
+def int_pair(value, name, owner, minimum=1):
+    """Return ``(a, b)`` from an int or a pair of ints, each >= ``minimum``: a kernel
+    size, a stride or a padding, the same in both directions when one int is given."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    expected = f"an int or a pair of ints >= {minimum}"
+    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
+                             for v in pair):
+        fail(TypeError, owner, name, expected, repr(value))
+    if min(pair) < minimum:
+        fail(ValueError, owner, name, expected, repr(value))
+    return int(pair[0]), int(pair[1])
+
+
+def real(value, name, owner, interval="(-inf, inf)"):
+    """Return ``value`` as a ``float`` if it is a real number in ``interval``, written
+    as in mathematics: ``"[0, inf)"``, ``"[0, 1)"``, ``"(0, 1]"``. NaN lies in no
+    interval."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        fail(TypeError, owner, name, f"a real number in {interval}", repr(value))
+    low, high = (float(end) for end in interval[1:-1].split(","))
+    x = float(value)
+    above = x > low if interval[0] == "(" else x >= low
+    below = x < high if interval[-1] == ")" else x <= high
+    if not (above and below):
+        fail(ValueError, owner, name, f"a real number in {interval}", repr(value))
+    return x
+
+
+def one_of(value, name, owner, choices):
+    """Return ``value`` if it is one of ``choices``."""
+    if value not in choices:
+        fail(ValueError, owner, name, "one of " + ", ".join(map(repr, choices)),
+             repr(value))
+    return value
+
+
+def instance(value, name, owner, kind):
+    """Return ``value`` if it is an instance of the class ``kind``."""
+    if not isinstance(value, kind):
+        fail(TypeError, owner, name, f"a {kind.__name__}", type(value).__name__)
+    return value
+
+
+def floating_dtype(dtype, name, owner):
+    """Return ``np.dtype(dtype)`` if it is float32 or float64, the dtypes nnlib computes
+    in."""
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        fail(TypeError, owner, name, "a NumPy dtype", repr(dtype))
+    if dtype not in FLOATING:
+        fail(ValueError, owner, name, "float32 or float64", dtype.name,
+             "an integer dtype would truncate every weight")
+    return dtype
+
+
+def samples(X, y, owner, names=("X", "y")):
+    """Return ``(X, y)`` if both are arrays of the same number of samples (the first
+    dimension), at least one."""
+    array(X, names[0], owner, shape=(None, ...))
+    array(y, names[1], owner, shape=(None, ...))
+    if len(X) != len(y):
+        fail(ValueError, owner, f"{names[0]} and {names[1]}",
+             "of the same length (one target per sample)",
+             f"{len(X)} and {len(y)} samples")
+    if len(X) == 0:
+        fail(ValueError, owner, names[0], "at least one sample", "none")
+    return X, y
+
+
+def finite(x, name, owner, fix=""):
+    """Return the array ``x`` if it holds no NaN and no infinity."""
+    if not np.isfinite(x).all():
+        fail(ValueError, owner, name, "finite", "NaN or inf", fix)
+    return x
+
+
+def unit_interval(x, name, owner, fix=""):
+    """Return the non-empty array ``x`` if every entry lies in [0, 1]: probabilities."""
+    low, high = float(x.min()), float(x.max())
+    if low < 0 or high > 1:
+        fail(ValueError, owner, name, "in [0, 1]", f"values from {low:g} to {high:g}",
+             fix)
+    return x
+
+
+def labels(y, name, owner, n_samples, n_classes):
+    """Return ``y`` if it holds ``n_samples`` class labels, integers in [0, C)."""
+    array(y, name, owner)
+    if y.shape != (n_samples,):
+        one_hot = y.shape == (n_samples, n_classes)
+        fix = (f"for one-hot rows pass {name}.argmax(axis=1)" if one_hot else
+               f"reshape them with {name}.reshape(-1)" if y.size == n_samples else "")
+        fail(ValueError, owner, name, f"class labels of shape ({n_samples},)", y.shape,
+             fix)
+    if not np.issubdtype(y.dtype, np.integer):
+        fail(ValueError, owner, name, "integer class labels", f"dtype {y.dtype.name}",
+             f"convert them with {name}.astype(np.int64)")
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= n_classes:
+        from_one = low >= 1 and high == n_classes
+        fix = f"labels counted from 1 are {name} - 1" if from_one else ""
+        fail(ValueError, owner, name, f"in [0, {n_classes})",
+             f"values from {low} to {high}", fix)
+    return y
+
+
+def gradient(grad_output, owner, shape, dtype):
+    """Return ``grad_output``, dL/d(output), if it has the ``shape`` and ``dtype`` of
+    the output of the last forward pass."""
+    if not isinstance(grad_output, np.ndarray):
+        fail(TypeError, owner, "grad_output", "a NumPy array",
+             type(grad_output).__name__)
+    if grad_output.shape != shape or grad_output.dtype != dtype:
+        expected = f"of the last output's shape {shape}, dtype {np.dtype(dtype).name}"
+        got = f"{grad_output.shape} and {grad_output.dtype.name}"
+        fail(ValueError, owner, "grad_output", expected, got)
+    return grad_output
