@@ -52,14 +52,18 @@ def format_shape(pattern):
 def shape_matches(shape, pattern):
     """Whether a shape fits a pattern of ints, ``None`` (any size) and at most one
     ``...``."""
-    if ... in pattern:
+    if ... in pattern:                # what comes before the ... and what comes after it
         cut = pattern.index(...)
-        head, tail = pattern[:cut], pattern[cut + 1:]
-        return (len(shape) >= len(head) + len(tail)
-                and shape_matches(shape[:len(head)], head)
-                and shape_matches(shape[len(shape) - len(tail):], tail))
-    return len(shape) == len(pattern) and all(
-        p is None or p == s for p, s in zip(pattern, shape))
+        tail = len(pattern) - cut - 1
+        return (len(shape) >= len(pattern) - 1
+                and shape_matches(shape[:cut], pattern[:cut])
+                and shape_matches(shape[len(shape) - tail:], pattern[cut + 1:]))
+    if len(shape) != len(pattern):
+        return False
+    for p, s in zip(pattern, shape):  # a loop, not all(...): layers ask at every call
+        if p is not None and p != s:
+            return False
+    return True
 
 
 FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
@@ -77,7 +81,7 @@ def array(x, name, owner, shape=None, dtype=None):
              f"convert it with np.asarray({name})")
     if shape is not None and not shape_matches(x.shape, shape):
         fail(ValueError, owner, name, f"of shape {format_shape(shape)}", x.shape)
-    if dtype == "floating":
+    if isinstance(dtype, str):        # "floating"
         if x.dtype not in FLOATING:
             fail(ValueError, owner, name, "float32 or float64", x.dtype.name,
                  f"convert it with {name}.astype(np.float32) or .astype(np.float64)")
