@@ -15,8 +15,10 @@ pyproject.toml change. Every command then runs inside that environment.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -57,6 +59,55 @@ def ensure_environment() -> None:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
         STAMP.write_text(digest)
     os.execv(str(PYTHON), [str(PYTHON), __file__, *sys.argv[1:]])
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter of the given version (``"3.10"``) that runs: one pyenv installed, or one on
+    PATH (a pyenv shim on PATH answers only when that version is selected, so it comes last)."""
+    roots = [os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")]
+    candidates = [path for root in filter(None, roots)
+                  for path in sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"),
+                                     reverse=True)]
+    candidates += [path] if (path := shutil.which(f"python{version}")) else []
+    for candidate in candidates:
+        check = subprocess.run([candidate, "-c", "import sys; print(*sys.version_info[:2], sep='.')"],
+                               capture_output=True, text=True)
+        if check.returncode == 0 and check.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def side_environment(folder: str, requirements: str, editable: bool) -> tuple[Path | None, str]:
+    """Create or update a second virtual environment ``folder`` from a requirements file whose
+    ``# python: X.Y`` line names its interpreter; with ``editable``, nnlib is installed into it too.
+    Returns (its python, "") or (None, why there is none)."""
+    text = (ROOT / requirements).read_text()
+    version = re.search(r"^# python: (\d+\.\d+)$", text, re.M).group(1)
+    interpreter = find_python(version)
+    if interpreter is None:
+        return None, f"no Python {version} on this machine (on PATH or installed by pyenv)"
+    venv = ROOT / folder
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    stamp = venv / ".installed"
+    digest = hashlib.sha256(text.encode() + (ROOT / "pyproject.toml").read_bytes()
+                            + interpreter.encode() + str(editable).encode()).hexdigest()
+    if not python.exists():
+        print(f"Creating {folder}/ with Python {version} ...", flush=True)
+        run(interpreter, "-m", "venv", "--clear", venv)
+    if not stamp.exists() or stamp.read_text() != digest:
+        print(f"Installing {requirements} into {folder}/ ...", flush=True)
+        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        run(*pip, "-r", requirements)
+        if editable:
+            run(*pip, "--no-deps", "-e", ".")
+        stamp.write_text(digest)
+    return python, ""
+
+
+# The tests that need the book's own stack (notebooks, the exporter, Sphinx, the benchmarks'
+# libraries); the environment of the oldest supported Python and NumPy runs every other test.
+BOOK_TESTS = ["tests/browser", "tests/test_notebooks.py", "tests/test_export.py",
+              "tests/test_reference.py", "tests/test_benchmarks.py", "tests/test_using_nnlib.py"]
 
 
 def find_chromium() -> str | None:
@@ -148,6 +199,18 @@ def main() -> int:
         steps("export check", PYTHON, "tools/export.py", "--check")
         steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests", "chapters",
               "--ignore=tests/browser", "--nbval", "--nbval-current-env", "--nbval-cell-timeout=600", *rest)
+        floor, why_not = side_environment(".venv-floor", "tools/floor-requirements.txt", editable=True)
+        if floor:
+            steps("nnlib's tests on the oldest supported Python and NumPy", floor, "-m", "pytest",
+                  "-q", "tests", *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
+        else:
+            steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: {why_not}")
+        colab, why_not = side_environment(".venv-colab", "tools/colab-requirements.txt",
+                                          editable=False)
+        if colab:
+            steps("every chapter as on Colab (tools/colab.py)", colab, "tools/colab.py")
+        else:
+            steps.notes.append(f"SKIPPED the Colab stand-in: {why_not}")
         book(steps, strict=True)
         chromium, why_not = find_chromium(), ""
         if chromium is None:
