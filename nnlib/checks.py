@@ -93,15 +93,15 @@ def array(x, name, owner, shape=None, dtype=None):
     return x
 
 
-def positive_int(value, name, owner):
+def positive_int(value, name, owner, fix=""):
     """Return ``value`` as an ``int`` if it is an integer >= 1 (a bool is not an integer
-    here).
+    here); ``fix``, if given, ends the message of either error.
 
     Derived in chapter 1, "A neuron and a network"."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        fail(TypeError, owner, name, "a positive integer", repr(value))
+        fail(TypeError, owner, name, "a positive integer", repr(value), fix)
     if value < 1:
-        fail(ValueError, owner, name, "a positive integer", repr(value))
+        fail(ValueError, owner, name, "a positive integer", repr(value), fix)
     return int(value)
 
 
@@ -118,18 +118,18 @@ def int_pair(value, name, owner, minimum=1):
     return int(pair[0]), int(pair[1])
 
 
-def real(value, name, owner, interval="(-inf, inf)"):
+def real(value, name, owner, interval="(-inf, inf)", fix=""):
     """Return ``value`` as a ``float`` if it is a real number in ``interval``, written
     as in mathematics: ``"[0, inf)"``, ``"[0, 1)"``, ``"(0, 1]"``. NaN lies in no
-    interval."""
+    interval. ``fix``, if given, ends the message of either error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        fail(TypeError, owner, name, f"a real number in {interval}", repr(value))
+        fail(TypeError, owner, name, f"a real number in {interval}", repr(value), fix)
     low, high = (float(end) for end in interval[1:-1].split(","))
     x = float(value)
     above = x > low if interval[0] == "(" else x >= low
     below = x < high if interval[-1] == ")" else x <= high
     if not (above and below):
-        fail(ValueError, owner, name, f"a real number in {interval}", repr(value))
+        fail(ValueError, owner, name, f"a real number in {interval}", repr(value), fix)
     return x
 
 
