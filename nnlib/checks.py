@@ -39,13 +39,11 @@ def fail(error, owner, name, expected, got, fix=""):
 
 def format_shape(pattern):
     """Write a shape pattern the book's way: ``(None, 4)`` is ``(N, 4)``, ``...`` is
-    ``*``.
-
-    Free dimensions are named, in order, N (the batch), then H and W (an image's height
-    and width)."""
-    names = iter(["N", "H", "W"])
-    dims = ["*" if d is ... else next(names, "?") if d is None else str(d)
-            for d in pattern]
+    ``*``. A free dimension is named by its place: N (the batch) first; then C, H, W in
+    a batch of images ``(N, C, H, W)``, C, L in ``(N, C, L)``, and D otherwise."""
+    names = {3: "NCL", 4: "NCHW"}.get(len(pattern), "ND") if ... not in pattern else "ND"
+    dims = ["*" if d is ... else str(d) if d is not None
+            else names[i] if i < len(names) else "?" for i, d in enumerate(pattern)]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 

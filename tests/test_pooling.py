@@ -149,7 +149,7 @@ def test_without_input_grad_backward_returns_none(pool):
 def test_pooling_rejects_bad_inputs(pool):
     layer = pool(2)
     with pytest.raises(ValueError, match=rf"^{escaped(layer)}: x must be of shape "
-                                         r"\(N, H, W, \?\), got \(5, 64\)$"):
+                                         r"\(N, C, H, W\), got \(5, 64\)$"):
         layer(np.zeros((5, 64)))
     with pytest.raises(TypeError, match=r"x must be a NumPy array, got list"):
         layer([[1.0]])
