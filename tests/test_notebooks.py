@@ -144,7 +144,7 @@ def repository_mentions(text):
 
 def test_readme_and_notebooks_name_the_configured_repository_and_branch():
     url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
-    for path in [ROOT / "README.md", *NOTEBOOKS]:
+    for path in [ROOT / "README.md", ROOT / "pyproject.toml", *NOTEBOOKS]:
         urls, installs = repository_mentions(path.read_text())
         assert set(urls) <= {url}, f"{path.name} names {set(urls) - {url}}; _config.yml says {url}"
         assert set(installs) <= {(url, branch)}, f"{path.name} installs from {installs}"
@@ -167,7 +167,8 @@ def test_fork_rewrites_every_mention_and_nothing_else(tmp_path):
     config = yaml.safe_load((tmp_path / "_config.yml").read_text())
     assert config["repository"] == {**CONFIG["repository"], "url": "https://github.com/someone/nnfs-fork",
                                     "branch": "dev"}
-    for path in [tmp_path / "README.md", *sorted((tmp_path / "chapters").rglob("*.ipynb"))]:
+    for path in [tmp_path / "README.md", tmp_path / "pyproject.toml",
+                 *sorted((tmp_path / "chapters").rglob("*.ipynb"))]:
         urls, installs = repository_mentions(path.read_text())
         assert set(urls) <= {"https://github.com/someone/nnfs-fork"}, path.name
         assert set(installs) <= {("https://github.com/someone/nnfs-fork", "dev")}, path.name
