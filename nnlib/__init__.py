@@ -13,8 +13,11 @@ from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
 from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR,
     ExponentialLR, CosineAnnealingLR)
-from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict,
-    evaluate, History, fit, plot_history, EarlyStopping, save, load)
+from .data import train_val_split, Standardizer, DataLoader
+from .metrics import accuracy
+from .training import predict, evaluate, History, fit
+from .callbacks import plot_history, EarlyStopping
+from .serialization import save, load
 from .dropout import Dropout
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import conv_output_size, Conv2d
