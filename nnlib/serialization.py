@@ -4,6 +4,8 @@ never with pickle.
 
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
+import os
+import tempfile
 from pathlib import Path
 import numpy as np
 from nnlib import checks
@@ -27,7 +29,8 @@ def save(model, path):
     Derived in chapter 8, "Training". Each parameter and buffer becomes one array of the
     archive, named as in the state dict (``"0.weight"``), with its exact shape, dtype
     and bits. ``.npz`` is appended to a file name that does not end with it, as
-    ``np.savez`` does.
+    ``np.savez`` does. A file is written next to its target and then renamed over it in
+    one step, so a save that fails half-way (a full disk) leaves the previous file intact.
 
     Parameters
     ----------
@@ -46,7 +49,19 @@ def save(model, path):
             checks.fail(ValueError, "save", f"'{name}'", "a numeric array",
                         "an object array", "only pickle could store it")
     path = _npz_path(path)
-    np.savez(path, allow_pickle=False, **state)
+    if not isinstance(path, Path):          # a file object: written where it stands
+        np.savez(path, **state)
+        return path
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **state)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)             # atomic: the old file or the new one
+    except BaseException:
+        os.unlink(temporary)
+        raise
     return path
 
 

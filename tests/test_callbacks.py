@@ -62,7 +62,8 @@ def test_early_stopping_checks_its_arguments():
 
 
 def test_plot_history_draws_the_requested_curves():
-    import matplotlib
+    matplotlib = pytest.importorskip("matplotlib", reason="plot_history draws with matplotlib, "
+                                     "which nnlib does not install")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     history = History(loss=[1.0, 0.5, 0.25], val_loss=[1.1, 0.7, 0.8])

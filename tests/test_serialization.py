@@ -99,3 +99,39 @@ def test_save_and_load_refuse_object_arrays_and_non_modules(tmp_path):
         save({"weight": np.zeros(2)}, tmp_path / "m.npz")
     with pytest.raises(TypeError, match="^load: model must be a Module, got dict$"):
         load({"weight": np.zeros(2)}, tmp_path / "m.npz")
+
+
+def test_the_archive_holds_exactly_the_state_dict(tmp_path):
+    """np.savez(path, allow_pickle=False, ...) stored allow_pickle as an array on NumPy < 2.2."""
+    model = classifier(0)
+    path = save(model, tmp_path / "model.npz")
+    with np.load(path, allow_pickle=False) as archive:
+        assert sorted(archive.files) == sorted(model.state_dict())
+
+
+def test_a_failed_save_leaves_the_previous_file_intact(tmp_path, monkeypatch):
+    path = save(classifier(0), tmp_path / "model.npz")
+    before = path.read_bytes()
+
+    def full_disk(file, **arrays):
+        file.write(b"PK\x03\x04 half an archive")
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(serialization.np, "savez", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        save(classifier(1), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"], "no temporary file left"
+    monkeypatch.undo()
+    restored = load(classifier(2), path)
+    assert np.array_equal(restored[0].weight.data, classifier(0)[0].weight.data)
+
+
+def test_save_replaces_an_existing_file_and_writes_to_file_objects(tmp_path):
+    path = save(classifier(0), tmp_path / "model.npz")
+    save(classifier(1), path)
+    assert np.array_equal(load(classifier(2), path)[0].weight.data, classifier(1)[0].weight.data)
+    buffer = io.BytesIO()
+    assert save(classifier(3), buffer) is buffer
+    buffer.seek(0)
+    assert np.array_equal(load(classifier(4), buffer)[0].weight.data,
+                          classifier(3)[0].weight.data)
