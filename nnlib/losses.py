@@ -177,8 +177,7 @@ class CrossEntropyLoss(Module):
         z = _prediction(prediction, self)
         if z.ndim != 2:
             fix = "for one sample use prediction.reshape(1, -1)" if z.ndim == 1 else ""
-            checks.fail(ValueError, self, "prediction", "logits of shape (N, C)",
-                        z.shape, fix)
+            checks.fail(ValueError, self, "prediction", "of shape (N, C)", z.shape, fix)
         n, c = z.shape
         labels = checks.labels(target, "target", self, n, c)
         rows, top = np.arange(n), z.argmax(axis=1)

@@ -380,7 +380,7 @@ def test_bce_probabilities_outside_0_1_are_refused_pointing_to_logits(p):
 def test_cross_entropy_refuses_logits_that_are_not_2d(shape):
     message = message_of(lambda: CrossEntropyLoss()(np.zeros(shape), np.zeros(2, dtype=np.int64)))
     hint = "; for one sample use prediction.reshape(1, -1)" if len(shape) == 1 else ""
-    assert message == f"CrossEntropyLoss(): prediction must be logits of shape (N, C), got {shape}{hint}"
+    assert message == f"CrossEntropyLoss(): prediction must be of shape (N, C), got {shape}{hint}"
 
 
 @pytest.mark.parametrize("labels, hint", [(np.zeros((3, 1), dtype=np.int64), "; reshape them with target.reshape(-1)"),
