@@ -1,42 +1,66 @@
 # Generated from chapters/06_sequential.ipynb by tools/export.py. Do not edit.
-"""``Sequential``: layers applied in a row, and backpropagation through them in reverse.
+"""``Sequential``: layers applied in a row, and backpropagation through them in
+reverse.
 
 Derived in chapter 6, "Composing layers" (chapters/06_sequential.ipynb)."""
 
-import numpy as np
+from nnlib import checks
 from nnlib.module import Module
 
 __all__ = ["Sequential"]
 
 
-class Sequential(Module):
-    """Layers applied one after the other; backward runs through them in reverse.
+def _layer(layer, name, owner):
+    """``layer`` if it is a ``Module``; a ``TypeError`` that tells a class from an
+    instance otherwise."""
+    if not isinstance(layer, Module):
+        fix = f"pass an instance, {layer.__name__}()" if isinstance(layer, type) else ""
+        checks.fail(TypeError, owner, name, "a Module", type(layer).__name__, fix)
+    return layer
 
-    Derived in chapter 6, "Composing layers": the backward pass of a composition is the chain rule
-    applied layer by layer, from the last layer to the first.
+
+class Sequential(Module):
+    """Layers applied one after the other; the backward pass runs through them in
+    reverse.
+
+    Derived in chapter 6, "Composing layers": the backward pass of a composition is the
+    chain rule applied layer by layer, from the last layer to the first.
 
     Parameters
     ----------
     *layers : Module
-        The layers, in the order the input flows through them.
+        The layers (instances, not classes), in the order the input flows through them.
 
-    ``model(x)`` returns the last layer's output for an input ``x`` of the first layer's input shape
-    (e.g. ``(N, in_features)``); ``model.backward(grad_output)`` takes dL/d(output), of the output's
-    shape, and returns dL/dx, of ``x``'s shape, leaving every parameter's gradient in its ``.grad``.
-    ``model[i]`` is the i-th layer, ``model[i:j]`` a ``Sequential`` of those layers (sharing them),
-    ``len(model)`` the number of layers. Parameters are named ``"<index>.<name>"``: ``"0.weight"``.
+    Notes
+    -----
+    ``model(x)`` returns the last layer's output for an input ``x`` of the first
+    layer's input shape, e.g. ``(N, in_features)``. ``model.backward(grad_output)``
+    takes dL/d(output), of the output's shape and dtype, accumulates every parameter's
+    gradient into its ``.grad`` and returns None; with ``input_grad=True`` it returns
+    dL/dx, of ``x``'s shape. ``model[i]`` is the i-th layer, ``model[i:j]`` a
+    ``Sequential`` of those layers (sharing them), ``len(model)`` the number of layers.
+    Parameters are named ``"<index>.<name>"``: ``"0.weight"``.
     """
 
     def __init__(self, *layers):
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Module):
-                raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, not a Module "
-                                "(did you pass the class instead of an instance, e.g. ReLU instead of ReLU()?)")
-        self.layers = list(layers)
+        self.layers = [_layer(layer, f"layer {i}", "Sequential")
+                       for i, layer in enumerate(layers)]
 
     def named_children(self):
         for i, layer in enumerate(self.layers):
             yield str(i), layer
+
+    def __repr__(self):
+        lines = []
+        for name, layer in self.named_children():
+            text = f"  ({name}): " + repr(layer).replace("\n", "\n  ")
+            count = sum(p.data.size for p in layer.parameters())
+            if count and not isinstance(layer, Sequential):  # it counts its own
+                text += f"  # {count:,} parameters"
+            lines.append(text)
+        total = sum(p.data.size for p in self.parameters())
+        body = "\n".join(lines)
+        return f"Sequential(\n{body}\n)  # {total:,} parameters in total"
 
     def forward(self, x):
         for layer in self.layers:
@@ -44,17 +68,19 @@ class Sequential(Module):
         return x
 
     def backward(self, grad_output, input_grad=False):
-        """Backpropagate dL/d(output) through the layers in reverse.
+        """Backpropagate dL/d(output) through the layers in reverse order.
 
-        Returns dL/dx only when asked (``input_grad=True``): a model's input is usually the data,
-        which is not learned, so by default the layers before the first one with parameters are
-        skipped, that layer is asked not to compute the gradient of its input, and None is
-        returned. Every parameter's gradient is accumulated either way.
-        """
-        stop = 0 if input_grad else next(
-            (i for i, layer in enumerate(self.layers) if layer.parameters()), len(self.layers))
-        for i in reversed(range(stop, len(self.layers))):
-            grad_output = self.layers[i].backward(grad_output, input_grad=input_grad or i > stop)
+        Every parameter's gradient is accumulated into its ``.grad``. dL/dx is computed
+        and returned only with ``input_grad=True``: by default the input is data, which
+        is not learned, so the layers before the first one with parameters are skipped,
+        that layer does not compute the gradient of its input, and None is returned."""
+        layers = self.layers
+        # the first layer to run: layer 0, or else the first layer that learns
+        first = 0 if input_grad else next(
+            (i for i, layer in enumerate(layers) if layer.parameters()), len(layers))
+        for i in reversed(range(first, len(layers))):
+            asked = input_grad or i > first
+            grad_output = layers[i].backward(grad_output, input_grad=asked)
         return grad_output if input_grad else None
 
     def __getitem__(self, index):
@@ -70,18 +96,5 @@ class Sequential(Module):
 
     def append(self, layer):
         """Add ``layer`` at the end; returns the model."""
-        if not isinstance(layer, Module):
-            raise TypeError(f"Sequential.append: {type(layer).__name__} is not a Module")
-        self.layers.append(layer)
+        self.layers.append(_layer(layer, "layer", "Sequential.append"))
         return self
-
-    def __repr__(self):
-        lines = []
-        for name, layer in self.named_children():
-            count = sum(p.data.size for p in layer.parameters())
-            text = f"  ({name}): " + repr(layer).replace("\n", "\n  ")
-            if count and not isinstance(layer, Sequential):   # a nested Sequential prints its own total
-                text += f"  # {count:,} parameters"
-            lines.append(text)
-        total = sum(p.data.size for p in self.parameters())
-        return "Sequential(\n" + "\n".join(lines) + f"\n)  # {total:,} parameters in total"

@@ -22,7 +22,7 @@ def test_whole_network_gradient_check_with_a_loss_over_the_full_parameter_vector
 
     model.zero_grad()
     loss()
-    grad_x = model.backward(loss_fn.backward())
+    grad_x = model.backward(loss_fn.backward(), input_grad=True)
     analytic = np.concatenate([p.grad.ravel() for p in model.parameters()])
     numerical = np.concatenate([numerical_gradient(loss, p.data).ravel() for p in model.parameters()])
     assert analytic.size == 5 * 7 + 7 + 7 * 6 + 6 + 6 * 3 + 3
@@ -51,7 +51,7 @@ def test_forward_and_backward_equal_the_explicit_loops():
         g = layer.backward(g)
     model.zero_grad()
     model(X)
-    assert np.array_equal(model.backward(G), g)
+    assert np.array_equal(model.backward(G, input_grad=True), g)
 
 
 def test_indexing_slicing_length_iteration_append():
@@ -90,10 +90,59 @@ def test_zero_grad_and_float32_end_to_end():
     X = rng.normal(size=(3, 5)).astype(np.float32)
     loss_fn = MSELoss()
     loss_fn(model(X), np.zeros((3, 3), dtype=np.float32))
-    dx = model.backward(loss_fn.backward())
+    dx = model.backward(loss_fn.backward(), input_grad=True)
     assert dx.dtype == np.float32 and all(p.grad.dtype == np.float32 for p in model.parameters())
     model.zero_grad()
-    assert not any(p.grad.any() for p in model.parameters())
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_gradients_are_none_before_a_backward_pass_and_accumulate_across_passes():
+    rng = np.random.default_rng(8)
+    model = three_layer_net(rng)
+    assert all(p.grad is None for p in model.parameters())
+    X, G = rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    model(X)
+    model.backward(G)
+    once = [p.grad.copy() for p in model.parameters()]
+    model.backward(G)
+    assert all(np.array_equal(p.grad, 2 * g) for p, g in zip(model.parameters(), once))
+
+
+def test_zero_grad_set_to_none_false_fills_the_same_arrays_with_zeros():
+    rng = np.random.default_rng(9)
+    model = three_layer_net(rng)
+    X, G = rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    model(X)
+    model.backward(G)
+    once = [p.grad.copy() for p in model.parameters()]
+    arrays = [p.grad for p in model.parameters()]
+    model.zero_grad(set_to_none=False)
+    assert all(p.grad is a and not a.any() for p, a in zip(model.parameters(), arrays))
+    model.backward(G)
+    assert all(p.grad is a for p, a in zip(model.parameters(), arrays))
+    assert all(np.array_equal(p.grad, g) for p, g in zip(model.parameters(), once))
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model.zero_grad(set_to_none=False)                    # None stays None
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_backward_returns_none_by_default_and_the_input_gradient_when_asked():
+    rng = np.random.default_rng(10)
+    model = three_layer_net(rng)
+    X, G = rng.normal(size=(4, 5)), rng.normal(size=(4, 3))
+    model(X)
+    assert model.backward(G) is None
+    by_default = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    dx = model.backward(G, input_grad=True)
+    assert dx.shape == X.shape
+    assert all(np.array_equal(p.grad, g) for p, g in zip(model.parameters(), by_default))
+
+    def scalar():
+        return float(np.sum(model(X) * G))
+
+    assert relative_error(dx, numerical_gradient(scalar, X)) < 1e-7
 
 
 def test_repr_counts_parameters():
@@ -107,8 +156,17 @@ def test_repr_counts_parameters():
 
 
 def test_non_modules_are_refused_with_a_hint():
-    with pytest.raises(TypeError, match="layer 1 is a type, not a Module.*ReLU instead of ReLU()"):
+    with pytest.raises(TypeError) as info:
         Sequential(Linear(2, 2), ReLU)
+    assert str(info.value) == "Sequential: layer 1 must be a Module, got type; pass an instance, ReLU()"
+    with pytest.raises(TypeError) as info:
+        Sequential(Linear(2, 2), "relu")
+    assert str(info.value) == "Sequential: layer 1 must be a Module, got str"
+    model = Sequential(Linear(2, 2))
+    with pytest.raises(TypeError) as info:
+        model.append(Tanh)
+    assert str(info.value) == "Sequential.append: layer must be a Module, got type; pass an instance, Tanh()"
+    assert len(model) == 1
 
 
 def test_backward_before_forward_names_the_layer():
@@ -131,19 +189,19 @@ def test_nested_sequential_repr_prints_one_total_per_container():
 class NoBackward(ReLU):
     """A parameter-free layer whose backward pass must not be reached."""
 
-    def backward(self, grad_output):
+    def backward(self, grad_output, input_grad=True):
         raise AssertionError("backward of a layer before the first layer with parameters was called")
 
 
-class PlainLinear(Linear):
-    """A layer with parameters whose backward takes no input_grad (as a reader's own layer may)."""
+class RecordingLinear(Linear):
+    """A Linear layer that records the input_grad it was asked for."""
 
-    def backward(self, grad_output):
-        return super().backward(grad_output)
+    def backward(self, grad_output, input_grad=True):
+        self.asked_for_input_grad = input_grad
+        return super().backward(grad_output, input_grad)
 
 
-@pytest.mark.parametrize("first", [Linear, PlainLinear])
-def test_backward_without_input_grad_gives_the_same_parameter_gradients(first):
+def test_backward_without_input_grad_gives_the_same_parameter_gradients():
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(6, 5)), rng.integers(0, 3, size=6)
     loss_fn = CrossEntropyLoss()
@@ -151,12 +209,15 @@ def test_backward_without_input_grad_gives_the_same_parameter_gradients(first):
     for input_grad in (True, False):
         init = np.random.default_rng(4)
         head = ReLU() if input_grad else NoBackward()     # the full pass visits every layer
-        model = Sequential(head, first(5, 7, rng=init), Tanh(), Linear(7, 3, rng=init))
+        model = Sequential(head, RecordingLinear(5, 7, rng=init), Tanh(),
+                           RecordingLinear(7, 3, rng=init))
         loss_fn(model(X), y)
         if input_grad:
-            assert model.backward(loss_fn.backward()).shape == X.shape
+            assert model.backward(loss_fn.backward(), input_grad=True).shape == X.shape
         else:
-            assert model.backward(loss_fn.backward(), input_grad=False) is None
+            assert model.backward(loss_fn.backward()) is None
+        assert model[1].asked_for_input_grad is input_grad    # the first layer that learns
+        assert model[3].asked_for_input_grad is True          # its input gradient is needed
         grads.append([p.grad.copy() for p in model.parameters()])
     assert all(np.array_equal(a, b) for a, b in zip(*grads))
 
