@@ -67,18 +67,18 @@ def shape_matches(shape, pattern):
 FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def array(x, name, owner, shape=None, dtype=None):
+def array(x, name, owner, shape=None, dtype=None, fix=""):
     """Return ``x`` if it is a NumPy array that fits the ``shape`` pattern and has the
     ``dtype``.
 
     Derived in chapter 1, "A neuron and a network". ``dtype`` is the exact dtype the
     array must have, or ``"floating"`` for float32 or float64, the two dtypes nnlib
-    computes in."""
+    computes in. ``fix``, if given, ends the message of a wrong shape."""
     if not isinstance(x, np.ndarray):
         fail(TypeError, owner, name, "a NumPy array", type(x).__name__,
              f"convert it with np.asarray({name})")
     if shape is not None and not shape_matches(x.shape, shape):
-        fail(ValueError, owner, name, f"of shape {format_shape(shape)}", x.shape)
+        fail(ValueError, owner, name, f"of shape {format_shape(shape)}", x.shape, fix)
     if isinstance(dtype, str):        # "floating"
         if x.dtype not in FLOATING:
             fail(ValueError, owner, name, "float32 or float64", x.dtype.name,
@@ -131,18 +131,18 @@ def real(value, name, owner, interval="(-inf, inf)", fix=""):
     return x
 
 
-def one_of(value, name, owner, choices):
+def one_of(value, name, owner, choices, fix=""):
     """Return ``value`` if it is one of ``choices``."""
     if value not in choices:
         fail(ValueError, owner, name, "one of " + ", ".join(map(repr, choices)),
-             repr(value))
+             repr(value), fix)
     return value
 
 
-def instance(value, name, owner, kind):
+def instance(value, name, owner, kind, fix=""):
     """Return ``value`` if it is an instance of the class ``kind``."""
     if not isinstance(value, kind):
-        fail(TypeError, owner, name, f"a {kind.__name__}", type(value).__name__)
+        fail(TypeError, owner, name, f"a {kind.__name__}", type(value).__name__, fix)
     return value
 
 
