@@ -8,6 +8,9 @@ Workloads (float32 unless said otherwise):
   mlp_epoch      one epoch of plain SGD (lr 0.01) of an MLP 784-256-128-10 with ReLU and cross-entropy,
                  batches of 128 in order over 20,000 synthetic samples: forward, loss, backward, update;
   mlp_inference  the same MLP's outputs for the 20,000 samples, in batches of 1,000;
+  tiny_epoch     one epoch of plain SGD (lr 0.1) of an MLP 2-16-16-1 with ReLU and binary cross-entropy
+                 on logits, batches of 32 over 4,000 samples: arrays so small that the time is the
+                 per-step overhead of the framework, not arithmetic;
   conv2d         Conv2d(16, 32, 3, padding=1) forward + backward on a batch of (64, 16, 28, 28);
   maxpool2d      MaxPool2d(2) forward + backward on (64, 32, 28, 28);
   digits_cnn     one epoch of chapter 13's network on scikit-learn's 1,797 digits, in float64 as in
@@ -44,8 +47,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conv_pool import plain_im2col_conv  # noqa: E402  (benchmarks/conv_pool.py)
 
-from nnlib import (SGD, Adam, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Linear,  # noqa: E402
-                   MaxPool2d, ReLU, Sequential, predict)
+from nnlib import (SGD, Adam, BatchNorm2d, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss,  # noqa: E402
+                   Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, predict)
 
 try:
     import torch
@@ -114,12 +117,23 @@ def mlp_state(model):
     return [p.data.copy() for p in model.parameters()]
 
 
-def nnlib_epoch(model, loss_fn, optimizer, X, y, batch, input_grad=False):
+def nnlib_epoch(model, loss_fn, optimizer, X, y, batch):
+    """The training loop as a PyTorch user writes it (a model's backward skips dL/dx by default)."""
     for start in range(0, len(X), batch):
         xb, yb = X[start:start + batch], y[start:start + batch]
         optimizer.zero_grad()
         loss_fn(model(xb), yb)
-        model.backward(loss_fn.backward(), input_grad=input_grad)    # False: as fit() does (chapters 6, 8)
+        model.backward(loss_fn.backward())
+        optimizer.step()
+
+
+def nnlib_epoch_with_input_grad(model, loss_fn, optimizer, X, y, batch):
+    """The same loop, asking the model for the unused dL/dx of the data too."""
+    for start in range(0, len(X), batch):
+        xb, yb = X[start:start + batch], y[start:start + batch]
+        optimizer.zero_grad()
+        loss_fn(model(xb), yb)
+        model.backward(loss_fn.backward(), input_grad=True)
         optimizer.step()
 
 
@@ -244,8 +258,9 @@ def mlp_workloads(args, use_torch: bool):
     steps["sklearn"] = lambda: sklearn_epoch(classifier, X, y)
     # what a user who hands scikit-learn float64 data gets: it then computes in float64
     steps["sklearn, float64 data"] = lambda: sklearn_epoch(classifier64, X64, y)
-    # nnlib before the profile's finding: the first layer also computes dL/dx of the data
-    steps["nnlib, with dL/dx"] = lambda: nnlib_epoch(model, loss_fn, optimizer, X, y, batch, input_grad=True)
+    # the first layer also computing dL/dx of the data, which nothing uses
+    steps["nnlib, with dL/dx"] = lambda: nnlib_epoch_with_input_grad(model, loss_fn, optimizer, X, y,
+                                                                     batch)
     times = measure(steps, args.repeats, args.warmup)
     extra = {name: times.pop(name) for name in ("sklearn, float64 data", "nnlib, with dL/dx")}
     notes = {"sklearn": f"MLPClassifier computes in {classifier.coefs_[0].dtype} on float32 data; its epoch "
@@ -282,6 +297,87 @@ def mlp_workloads(args, use_torch: bool):
     flops = 2 * len(X) * sum(a * b for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
     yield row("mlp_inference", f"the same MLP's outputs for {len(X):,} samples, batches of 1,000", times, diffs,
               flops, {})
+
+
+# -- a tiny MLP: the per-step overhead ---------------------------------------------------------------
+
+TINY_SIZES = (2, 16, 16, 1)
+
+
+def numpy_tiny_epoch(params, X, y, batch, lr):
+    """The tiny MLP's epoch by hand: three layers, ReLU, binary cross-entropy on logits, SGD."""
+    W1, b1, W2, b2, W3, b3 = params
+    lr = np.float32(lr)
+    for start in range(0, len(X), batch):
+        xb, yb = X[start:start + batch], y[start:start + batch]
+        h1 = xb @ W1
+        h1 += b1
+        np.maximum(h1, 0, out=h1)
+        h2 = h1 @ W2
+        h2 += b2
+        np.maximum(h2, 0, out=h2)
+        z = h2 @ W3
+        z += b3
+        e = np.exp(-np.abs(z))
+        _loss = float(np.mean(np.maximum(z, 0) - z * yb + np.log1p(e)))   # as every side computes it
+        g = np.where(z >= 0, 1 / (1 + e), e / (1 + e))                     # sigmoid(z)
+        g -= yb
+        g /= np.float32(yb.size)
+        dW3, db3 = h2.T @ g, g.sum(axis=0)
+        g = g @ W3.T
+        g *= h2 > 0
+        dW2, db2 = h1.T @ g, g.sum(axis=0)
+        g = g @ W2.T
+        g *= h1 > 0
+        dW1, db1 = xb.T @ g, g.sum(axis=0)
+        for p, d in zip(params, (dW1, db1, dW2, db2, dW3, db3)):
+            d *= lr
+            p -= d
+
+
+def tiny_workloads(args, use_torch: bool):
+    lr, batch = 0.1, 32
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(args.tiny_samples, 2)).astype(np.float32)
+    y = (X[:, :1] * X[:, 1:] > 0).astype(np.float32)              # (N, 1): the XOR of the signs
+    weights = np.random.default_rng(1)
+    layers = []
+    for fan_in, fan_out in zip(TINY_SIZES[:-1], TINY_SIZES[1:]):
+        layers += [Linear(fan_in, fan_out, rng=weights, dtype=np.float32), ReLU()]
+    model, loss_fn = Sequential(*layers[:-1]), BCEWithLogitsLoss()
+    optimizer = SGD(model.parameters(), lr=lr)
+    start_state = mlp_state(model)
+    numpy_params = [a.copy() for a in start_state]
+    nnlib_epoch(model, loss_fn, optimizer, X, y, batch)
+    numpy_tiny_epoch(numpy_params, X, y, batch, lr)
+    diffs = {"numpy": agree("tiny_epoch", "numpy", relative_difference(numpy_params, mlp_state(model)),
+                            1e-4)}
+    steps = {"nnlib": lambda: nnlib_epoch(model, loss_fn, optimizer, X, y, batch),
+             "numpy": lambda: numpy_tiny_epoch(numpy_params, X, y, batch, lr)}
+    if use_torch:
+        tmodel = torch_mlp(start_state)
+        toptimizer = torch.optim.SGD(tmodel.parameters(), lr=lr)
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+        def torch_tiny_epoch():
+            for start in range(0, len(Xt), batch):
+                toptimizer.zero_grad()
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    tmodel(Xt[start:start + batch]), yt[start:start + batch])
+                loss.backward()
+                toptimizer.step()
+        torch_tiny_epoch()
+        numpy_check = [a.copy() for a in start_state]
+        numpy_tiny_epoch(numpy_check, X, y, batch, lr)
+        diffs["torch"] = agree("tiny_epoch", "torch", relative_difference(torch_state(tmodel), numpy_check),
+                               1e-4)
+        steps["torch"] = torch_tiny_epoch
+    times = measure(steps, args.repeats * 3, args.warmup)
+    steps_per_epoch = -(-len(X) // batch)
+    notes = {"nnlib": f"{1e6 * times['nnlib'] / steps_per_epoch:.0f} us per step; by hand "
+                      f"{1e6 * times['numpy'] / steps_per_epoch:.0f} us"}
+    yield row("tiny_epoch", f"MLP 2-16-16-1, one SGD epoch, {len(X):,} samples, batch 32", times, diffs,
+              None, notes)
 
 
 # -- convolution and pooling ----------------------------------------------------------------------------
@@ -495,21 +591,23 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for NumPy's BLAS and PyTorch (default: BLAS's own setting)")
-    parser.add_argument("--only", default="mlp,conv,cnn", help="comma-separated: mlp, conv, cnn")
+    parser.add_argument("--only", default="mlp,tiny,conv,cnn",
+                        help="comma-separated: mlp, tiny, conv, cnn")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one repeat: checks that everything runs, measures nothing")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--profile", action="store_true", help="profile nnlib's epochs instead of timing")
     args = parser.parse_args(argv)
-    groups = {"mlp": mlp_workloads, "conv": conv_workloads, "cnn": cnn_workloads}
+    groups = {"mlp": mlp_workloads, "tiny": tiny_workloads, "conv": conv_workloads, "cnn": cnn_workloads}
     args.only = [group.strip() for group in args.only.split(",")]
     unknown = [group for group in args.only if group not in groups]
     if unknown:
         parser.error(f"--only: unknown group(s) {', '.join(unknown)}; choose from {', '.join(groups)}")
-    args.samples, args.conv_batch, args.digits = 20_000, 64, 1797
+    args.samples, args.tiny_samples, args.conv_batch, args.digits = 20_000, 4000, 64, 1797
     if args.quick:
-        args.samples, args.conv_batch, args.digits, args.repeats, args.warmup = 512, 2, 96, 1, 0
+        args.samples, args.tiny_samples, args.conv_batch, args.digits = 512, 256, 2, 96
+        args.repeats, args.warmup = 1, 0
         print("--quick: tiny sizes, one repeat; this checks that every side runs and agrees, the times "
               "mean nothing")
     if args.threads is not None:

@@ -15,9 +15,11 @@ from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR,
     ExponentialLR, CosineAnnealingLR)
 from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict,
     evaluate, History, fit, plot_history, EarlyStopping, save, load)
-from .regularization import Dropout
+from .dropout import Dropout
 from .batchnorm import BatchNorm1d, BatchNorm2d
-from .conv import conv_output_size, Conv2d, MaxPool2d, AvgPool2d, Flatten
+from .conv import conv_output_size, Conv2d
+from .pooling import MaxPool2d, AvgPool2d
+from .flatten import Flatten
 
 __version__ = "0.1.0"
 

@@ -39,27 +39,29 @@ def fail(error, owner, name, expected, got, fix=""):
 
 def format_shape(pattern):
     """Write a shape pattern the book's way: ``(None, 4)`` is ``(N, 4)``, ``...`` is
-    ``*``.
-
-    Free dimensions are named, in order, N (the batch), then H and W (an image's height
-    and width)."""
-    names = iter(["N", "H", "W"])
-    dims = ["*" if d is ... else next(names, "?") if d is None else str(d)
-            for d in pattern]
+    ``*``. A free dimension is named by its place: N (the batch) first; then C, H, W in
+    a batch of images ``(N, C, H, W)``, C, L in ``(N, C, L)``, and D otherwise."""
+    names = {3: "NCL", 4: "NCHW"}.get(len(pattern), "ND") if ... not in pattern else "ND"
+    dims = ["*" if d is ... else str(d) if d is not None
+            else names[i] if i < len(names) else "?" for i, d in enumerate(pattern)]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
 def shape_matches(shape, pattern):
     """Whether a shape fits a pattern of ints, ``None`` (any size) and at most one
     ``...``."""
-    if ... in pattern:
+    if ... in pattern:                # what comes before the ... and what comes after it
         cut = pattern.index(...)
-        head, tail = pattern[:cut], pattern[cut + 1:]
-        return (len(shape) >= len(head) + len(tail)
-                and shape_matches(shape[:len(head)], head)
-                and shape_matches(shape[len(shape) - len(tail):], tail))
-    return len(shape) == len(pattern) and all(
-        p is None or p == s for p, s in zip(pattern, shape))
+        tail = len(pattern) - cut - 1
+        return (len(shape) >= len(pattern) - 1
+                and shape_matches(shape[:cut], pattern[:cut])
+                and shape_matches(shape[len(shape) - tail:], pattern[cut + 1:]))
+    if len(shape) != len(pattern):
+        return False
+    for p, s in zip(pattern, shape):  # a loop, not all(...): layers ask at every call
+        if p is not None and p != s:
+            return False
+    return True
 
 
 FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
@@ -77,7 +79,7 @@ def array(x, name, owner, shape=None, dtype=None):
              f"convert it with np.asarray({name})")
     if shape is not None and not shape_matches(x.shape, shape):
         fail(ValueError, owner, name, f"of shape {format_shape(shape)}", x.shape)
-    if dtype == "floating":
+    if isinstance(dtype, str):        # "floating"
         if x.dtype not in FLOATING:
             fail(ValueError, owner, name, "float32 or float64", x.dtype.name,
                  f"convert it with {name}.astype(np.float32) or .astype(np.float64)")
@@ -89,15 +91,15 @@ def array(x, name, owner, shape=None, dtype=None):
     return x
 
 
-def positive_int(value, name, owner):
+def positive_int(value, name, owner, fix=""):
     """Return ``value`` as an ``int`` if it is an integer >= 1 (a bool is not an integer
-    here).
+    here); ``fix``, if given, ends the message of either error.
 
     Derived in chapter 1, "A neuron and a network"."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        fail(TypeError, owner, name, "a positive integer", repr(value))
+        fail(TypeError, owner, name, "a positive integer", repr(value), fix)
     if value < 1:
-        fail(ValueError, owner, name, "a positive integer", repr(value))
+        fail(ValueError, owner, name, "a positive integer", repr(value), fix)
     return int(value)
 
 
@@ -114,18 +116,18 @@ def int_pair(value, name, owner, minimum=1):
     return int(pair[0]), int(pair[1])
 
 
-def real(value, name, owner, interval="(-inf, inf)"):
+def real(value, name, owner, interval="(-inf, inf)", fix=""):
     """Return ``value`` as a ``float`` if it is a real number in ``interval``, written
     as in mathematics: ``"[0, inf)"``, ``"[0, 1)"``, ``"(0, 1]"``. NaN lies in no
-    interval."""
+    interval. ``fix``, if given, ends the message of either error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        fail(TypeError, owner, name, f"a real number in {interval}", repr(value))
+        fail(TypeError, owner, name, f"a real number in {interval}", repr(value), fix)
     low, high = (float(end) for end in interval[1:-1].split(","))
     x = float(value)
     above = x > low if interval[0] == "(" else x >= low
     below = x < high if interval[-1] == ")" else x <= high
     if not (above and below):
-        fail(ValueError, owner, name, f"a real number in {interval}", repr(value))
+        fail(ValueError, owner, name, f"a real number in {interval}", repr(value), fix)
     return x
 
 

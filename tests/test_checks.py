@@ -12,7 +12,9 @@ def test_the_checks_are_a_namespace_not_top_level_names():
 
 
 @pytest.mark.parametrize("pattern, text", [((None, 4), "(N, 4)"), ((None, ...), "(N, *)"),
-                                           ((None, 3, None, None), "(N, 3, H, W)"), ((5,), "(5,)")])
+                                           ((None, 3, None, None), "(N, 3, H, W)"), ((5,), "(5,)"),
+                                           ((None, None, None, None), "(N, C, H, W)"),
+                                           ((None, None), "(N, D)"), ((None, None, ...), "(N, D, *)")])
 def test_format_shape(pattern, text):
     assert checks.format_shape(pattern) == text
 

@@ -133,3 +133,69 @@ def test_nnlib_fits_the_page_and_imports_no_inspect():
             assert len(line) <= WIDTH, f"{path.name}:{number} has {len(line)} characters"
         assert not re.search(r"^\s*(import inspect|from inspect )", text, re.M), \
             f"{path.name} imports inspect: a layer's contract is declared, not discovered"
+
+
+def repository_mentions(text):
+    """Every GitHub repository URL, and every `git+URL@BRANCH` install, a text names."""
+    urls = re.findall(r"https://github\.com/[\w.-]+/[\w.-]+?(?=[\s\"'@)\\]|\.git\b|$)", text)
+    installs = re.findall(r"git\+(https://\S+?)@([\w./-]+?)[\"'\s\\]", text)
+    return urls, installs
+
+
+def test_readme_and_notebooks_name_the_configured_repository_and_branch():
+    url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
+    for path in [ROOT / "README.md", ROOT / "pyproject.toml", *NOTEBOOKS]:
+        urls, installs = repository_mentions(path.read_text())
+        assert set(urls) <= {url}, f"{path.name} names {set(urls) - {url}}; _config.yml says {url}"
+        assert set(installs) <= {(url, branch)}, f"{path.name} installs from {installs}"
+    assert repository_mentions((ROOT / "README.md").read_text())[1], "the README shows a pip install"
+
+
+def test_fork_rewrites_every_mention_and_nothing_else(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    for name in ["_config.yml", "README.md", "pyproject.toml", "tools/dev.py"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "chapters", tmp_path / "chapters",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    result = subprocess.run([sys.executable, str(tmp_path / "tools" / "dev.py"), "fork",
+                             "https://github.com/someone/nnfs-fork.git", "dev"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load((tmp_path / "_config.yml").read_text())
+    assert config["repository"] == {**CONFIG["repository"], "url": "https://github.com/someone/nnfs-fork",
+                                    "branch": "dev"}
+    for path in [tmp_path / "README.md", tmp_path / "pyproject.toml",
+                 *sorted((tmp_path / "chapters").rglob("*.ipynb"))]:
+        urls, installs = repository_mentions(path.read_text())
+        assert set(urls) <= {"https://github.com/someone/nnfs-fork"}, path.name
+        assert set(installs) <= {("https://github.com/someone/nnfs-fork", "dev")}, path.name
+        first = source(code_cells(path)[0]) if path.suffix == ".ipynb" else ""
+        assert not first or 'branch = "dev"' in first, path.name
+    assert not (tmp_path / ".venv").exists(), "fork needs no environment"
+
+
+def test_the_install_cell_fails_loudly_and_quietly_succeeds(tmp_path):
+    """Run chapter 1's install cell as Colab would (google.colab imported), once from a repository
+    that does not exist (it must raise, saying what to do) and once from this repository's folder
+    (it must print nothing: no pip chatter, no restart notice)."""
+    import subprocess
+    import sys
+    cell = "\n".join(line for line in source(code_cells(NOTEBOOKS[0])[0]).splitlines()
+                     if not line.startswith("#|"))
+    stub = 'import sys, types\nsys.modules["google.colab"] = types.ModuleType("google.colab")\n'
+    missing = cell.replace(CONFIG["repository"]["url"], (tmp_path / "no-such-repository").as_uri())
+    result = subprocess.run([sys.executable, "-c", stub + missing], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "RuntimeError: installing nnlib from file://" in result.stderr
+    assert "Check the runtime's network connection, or install nnlib from a local clone" \
+        in result.stderr
+    target = tmp_path / "site"
+    local = cell.replace('f"nnlib-book @ git+{repository}@{branch}"', f'"{ROOT}", "--target", '
+                         f'"{target}"')
+    result = subprocess.run([sys.executable, "-c", stub + local], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and "restart" not in result.stderr.lower()
+    assert (target / "nnlib" / "__init__.py").exists()

@@ -1,25 +1,31 @@
 """One entry point for building, testing and editing the book. Needs only Python >= 3.10.
 
     python3 tools/dev.py book       build the HTML book (and export nnlib) into _build/html
-    python3 tools/dev.py test       everything CI checks: export in sync, pytest, strict nbval, the book,
-                                    and the built book in headless Chromium (installed with apt if absent)
-    python3 tools/dev.py export     write nnlib/ from the notebooks' export cells
+    python3 tools/dev.py test       everything CI checks (see `test --help`)
+    python3 tools/dev.py test -k NAME     only the tests and notebook cells that pytest -k selects
+    python3 tools/dev.py export     write nnlib/ from the notebooks' export cells (--check compares)
     python3 tools/dev.py execute chapters/03_activations.ipynb ...   re-execute notebooks in place
     python3 tools/dev.py execute --all
-    python3 tools/dev.py bench      the benchmarks: nnlib against PyTorch (if installed in .venv),
-                                    scikit-learn and bare NumPy (arguments go to benchmarks/run.py)
+    python3 tools/dev.py bench      the benchmarks: nnlib against PyTorch, scikit-learn and bare
+                                    NumPy (arguments go to benchmarks/run.py; see `bench --help`)
+    python3 tools/dev.py fork URL [BRANCH]   point the book at another repository and branch
 
-The first call creates the project's virtual environment in .venv and installs requirements.txt and
-nnlib (editable) into it; later calls reuse it and reinstall only when requirements.txt or
-pyproject.toml change. Every command then runs inside that environment.
+`python3 tools/dev.py COMMAND --help` says more about a command. The first call of a command
+creates the project's virtual environment in .venv and installs requirements.txt and nnlib
+(editable) into it; later calls reuse it and reinstall only when requirements.txt or
+pyproject.toml change. Every command then runs inside that environment (`--help` and `fork` need
+none).
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -57,6 +63,55 @@ def ensure_environment() -> None:
         run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
         STAMP.write_text(digest)
     os.execv(str(PYTHON), [str(PYTHON), __file__, *sys.argv[1:]])
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter of the given version (``"3.10"``) that runs: one pyenv installed, or one on
+    PATH (a pyenv shim on PATH answers only when that version is selected, so it comes last)."""
+    roots = [os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")]
+    candidates = [path for root in filter(None, roots)
+                  for path in sorted(glob.glob(f"{root}/versions/{version}.*/bin/python{version}"),
+                                     reverse=True)]
+    candidates += [path] if (path := shutil.which(f"python{version}")) else []
+    for candidate in candidates:
+        check = subprocess.run([candidate, "-c", "import sys; print(*sys.version_info[:2], sep='.')"],
+                               capture_output=True, text=True)
+        if check.returncode == 0 and check.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def side_environment(folder: str, requirements: str, editable: bool) -> tuple[Path | None, str]:
+    """Create or update a second virtual environment ``folder`` from a requirements file whose
+    ``# python: X.Y`` line names its interpreter; with ``editable``, nnlib is installed into it too.
+    Returns (its python, "") or (None, why there is none)."""
+    text = (ROOT / requirements).read_text()
+    version = re.search(r"^# python: (\d+\.\d+)$", text, re.M).group(1)
+    interpreter = find_python(version)
+    if interpreter is None:
+        return None, f"no Python {version} on this machine (on PATH or installed by pyenv)"
+    venv = ROOT / folder
+    python = venv / ("Scripts" if os.name == "nt" else "bin") / "python"
+    stamp = venv / ".installed"
+    digest = hashlib.sha256(text.encode() + (ROOT / "pyproject.toml").read_bytes()
+                            + interpreter.encode() + str(editable).encode()).hexdigest()
+    if not python.exists():
+        print(f"Creating {folder}/ with Python {version} ...", flush=True)
+        run(interpreter, "-m", "venv", "--clear", venv)
+    if not stamp.exists() or stamp.read_text() != digest:
+        print(f"Installing {requirements} into {folder}/ ...", flush=True)
+        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        run(*pip, "-r", requirements)
+        if editable:
+            run(*pip, "--no-deps", "-e", ".")
+        stamp.write_text(digest)
+    return python, ""
+
+
+# The tests that need the book's own stack (notebooks, the exporter, Sphinx, the benchmarks'
+# libraries); the environment of the oldest supported Python and NumPy runs every other test.
+BOOK_TESTS = ["tests/browser", "tests/test_notebooks.py", "tests/test_export.py",
+              "tests/test_reference.py", "tests/test_benchmarks.py", "tests/test_using_nnlib.py"]
 
 
 def find_chromium() -> str | None:
@@ -124,13 +179,75 @@ def book(steps: Steps, strict: bool) -> None:
     steps("book build" + (" (warnings are errors)" if strict else ""), *command)
 
 
+HELP = {
+    "book": "Export nnlib, then build the HTML book into _build/html (the build shows the stored "
+            "outputs; it executes nothing).",
+    "test": "Everything CI checks, in this order: the export check; pytest over tests/ and strict "
+            "nbval over every notebook; nnlib's tests on the oldest supported Python and NumPy "
+            "(.venv-floor); every chapter run as on Colab (.venv-colab); the book build with "
+            "warnings as errors; the browser test of the built book. Arguments go to the first "
+            "pytest run; with -k only that run happens (the selected tests and notebook cells), and "
+            "the command says what it left out.",
+    "export": "Write nnlib/ from the notebooks' exported cells (tools/export.py); --check only "
+              "compares and fails, naming the stale files.",
+    "execute": "Re-execute notebooks in place in a fresh kernel and store their outputs "
+               "(tools/execute.py): name the notebooks, or pass --all.",
+    "bench": "Time nnlib against PyTorch, scikit-learn and bare NumPy (benchmarks/run.py). Its "
+             "options: --threads N (BLAS and PyTorch threads), --only mlp,tiny,conv,cnn (the "
+             "workload groups), --repeats N, --warmup N, --json PATH (also write the results), "
+             "--profile (cProfile of nnlib's epochs instead of timings), --quick (tiny sizes: "
+             "checks that it runs), --no-torch.",
+    "fork": "fork URL [BRANCH]: point the book at another repository (and branch, default main): "
+            "_config.yml, the install cell of every notebook, and the README's and notebooks' "
+            "links. Executes nothing: the notebooks' outputs do not depend on it.",
+}
+
+
+def fork(url: str, branch: str) -> int:
+    """Rewrite every place that names the repository and branch; _config.yml is the source."""
+    config = (ROOT / "_config.yml").read_text()
+    section = re.search(r"^repository:\n((?:  .*\n)+)", config, re.M)
+    old_url = re.search(r"^  url: (\S+)$", section.group(1), re.M).group(1)
+    old_branch = re.search(r"^  branch: (\S+)$", section.group(1), re.M).group(1)
+    url = url.removesuffix("/").removesuffix(".git")
+    old_name, name = old_url.rsplit("/", 1)[1], url.rsplit("/", 1)[1]
+    changes = [(f"{old_url}@{old_branch}", f"{url}@{branch}"), (old_url, url),
+               (f'branch = \\"{old_branch}\\"', f'branch = \\"{branch}\\"'),   # inside JSON
+               (f"cd {old_name}\n", f"cd {name}\n"), (f"cd {old_name}\\n", f"cd {name}\\n")]
+    block = section.group(1).replace(f"  url: {old_url}\n", f"  url: {url}\n")
+    block = block.replace(f"  branch: {old_branch}\n", f"  branch: {branch}\n")
+    (ROOT / "_config.yml").write_text(config.replace(section.group(1), block))
+    files = [ROOT / "README.md", ROOT / "pyproject.toml", *sorted((ROOT / "chapters").rglob("*.ipynb"))]
+    for path in files:
+        text = original = path.read_text()
+        for old, new in changes:
+            text = text.replace(old, new)
+        if text != original:
+            path.write_text(text)
+            print(f"rewrote {path.relative_to(ROOT)}")
+    print(f"the book now points at {url}, branch {branch}")
+    return 0
+
+
 def main() -> int:
     args = sys.argv[1:]
-    if not args or args[0] not in {"book", "test", "export", "execute", "bench"}:
+    if not args or args[0] in {"-h", "--help"}:
         print(__doc__)
-        return 0 if args and args[0] in {"-h", "--help"} else 2
-    ensure_environment()
+        return 0 if args else 2
     command, rest = args[0], args[1:]
+    if command not in HELP:
+        print(f"dev.py: unknown command '{command}'; the commands are {', '.join(HELP)}\n"
+              "(python3 tools/dev.py --help explains them)", file=sys.stderr)
+        return 2
+    if rest[:1] in (["-h"], ["--help"]):
+        print(textwrap.fill(f"python3 tools/dev.py {command}: {HELP[command]}", 88))
+        return 0
+    if command == "fork":
+        if not 1 <= len(rest) <= 2 or not re.match(r"https?://\S+/\S+$", rest[0]):
+            print(textwrap.fill(f"dev.py fork: {HELP['fork']}", 88), file=sys.stderr)
+            return 2
+        return fork(rest[0], rest[1] if len(rest) == 2 else "main")
+    ensure_environment()
     steps = Steps()
     if command == "export":
         steps("export nnlib", PYTHON, "tools/export.py", *rest)
@@ -145,24 +262,48 @@ def main() -> int:
         print(f"\nThe book is at {html}\nServe it with:  python3 -m http.server --directory "
               f"{html.parent} 8000   and open http://localhost:8000")
     elif command == "test":
-        steps("export check", PYTHON, "tools/export.py", "--check")
-        steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests", "chapters",
-              "--ignore=tests/browser", "--nbval", "--nbval-current-env", "--nbval-cell-timeout=600", *rest)
-        book(steps, strict=True)
-        chromium, why_not = find_chromium(), ""
-        if chromium is None:
-            start = time.perf_counter()
-            chromium, why_not = install_chromium()
-            steps.times.append(("install chromium", time.perf_counter() - start))
-        if chromium:
-            env = {**os.environ, "CHROMIUM": chromium}
-        else:   # the browser test then skips itself, giving this reason
-            steps.notes.append(f"SKIPPED the browser test: {why_not}")
-            env = {**os.environ, "NNLIB_NO_CHROMIUM": why_not}
-        steps("browser test of _build/html in Chromium", PYTHON, "-m", "pytest", "tests/browser", "-rs",
-              env=env)
-        steps.report()
+        test(steps, rest)
     return 0
+
+
+def test(steps: Steps, rest: list[str]) -> None:
+    steps("export check", PYTHON, "tools/export.py", "--check")
+    steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests",
+          "chapters", "--ignore=tests/browser", "--nbval", "--nbval-current-env",
+          "--nbval-cell-timeout=600", *rest)
+    if "-k" in rest or any(arg.startswith("-k") for arg in rest):
+        steps.notes.append("Ran only the tests that -k selects: the oldest-Python-and-NumPy "
+                           "tests, the Colab stand-in, the book build and the browser test were "
+                           "left out (run `python3 tools/dev.py test` for everything).")
+        steps.report()
+        return
+    floor, why_not = side_environment(".venv-floor", "tools/floor-requirements.txt",
+                                      editable=True)
+    if floor:
+        steps("nnlib's tests on the oldest supported Python and NumPy", floor, "-m", "pytest",
+              "-q", "tests", *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
+    else:
+        steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: {why_not}")
+    colab, why_not = side_environment(".venv-colab", "tools/colab-requirements.txt",
+                                      editable=False)
+    if colab:
+        steps("every chapter as on Colab (tools/colab.py)", colab, "tools/colab.py")
+    else:
+        steps.notes.append(f"SKIPPED the Colab stand-in: {why_not}")
+    book(steps, strict=True)
+    chromium, why_not = find_chromium(), ""
+    if chromium is None:
+        start = time.perf_counter()
+        chromium, why_not = install_chromium()
+        steps.times.append(("install chromium", time.perf_counter() - start))
+    if chromium:
+        env = {**os.environ, "CHROMIUM": chromium}
+    else:   # the browser test then skips itself, giving this reason
+        steps.notes.append(f"SKIPPED the browser test: {why_not}")
+        env = {**os.environ, "NNLIB_NO_CHROMIUM": why_not}
+    steps("browser test of _build/html in Chromium", PYTHON, "-m", "pytest", "tests/browser",
+          "-rs", env=env)
+    steps.report()
 
 
 if __name__ == "__main__":

@@ -63,6 +63,22 @@ def relative_tracebacks(nb: nbformat.NotebookNode) -> None:
                 output["traceback"] = [line.replace(prefix, "") for line in output["traceback"]]
 
 
+def merge_streams(nb: nbformat.NotebookNode) -> None:
+    """One output per run of consecutive prints to the same stream: how a kernel splits a cell's
+    printing into messages depends on timing, and the stored notebook should not."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.outputs:
+            if merged and output.output_type == "stream" and merged[-1].output_type == "stream" \
+                    and merged[-1].name == output.name:
+                merged[-1].text += output.text
+            else:
+                merged.append(output)
+        cell.outputs = merged
+
+
 def execute(path: Path) -> float:
     """Execute one notebook in place; returns the seconds it took. Raises SystemExit on failure."""
     nb = nbformat.read(path, as_version=4)
@@ -86,6 +102,7 @@ def execute(path: Path) -> float:
         raise SystemExit(1)
     nb.metadata["language_info"] = {"name": "python"}   # nbclient records the Python version here
     relative_tracebacks(nb)
+    merge_streams(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return time.perf_counter() - start

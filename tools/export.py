@@ -420,6 +420,7 @@ def build(notebook_dir: Path, package_dir: Path, root: Path) -> dict[Path, str]:
     modules = collect(notebooks_under(notebook_dir), root)
     files = {package_dir / f"{m.name}.py": render_module(m) for m in modules.values()}
     files[package_dir / "__init__.py"] = render_init(list(modules.values()), project_version(root))
+    files[package_dir / "py.typed"] = ""    # PEP 561: the package's own type hints are its types
     return files
 
 

@@ -16,6 +16,9 @@ every page listed in _toc.yml is opened. Each check names the page and what is w
 - the prev/next links exist where they should and, followed, lead to the neighbouring pages in the
   order of _toc.yml;
 - a chapter's Colab link opens that chapter's notebook on the repository and branch of _config.yml;
+- code fits the page: at the test's window width of 1280 pixels, no block of code (a cell's input
+  or a code block of the text) is wider than its box, so a reader never scrolls sideways to read an
+  88-character line (the book's line limit, which tests/test_notebooks.py enforces);
 - every local link of every page resolves (no 404), anchors included;
 - the search page finds "backpropagation".
 
@@ -206,6 +209,7 @@ class Visit:
     tex_leaks: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     colab_links: list[str] = field(default_factory=list)
+    wide_code: list[str] = field(default_factory=list)
 
 
 def watch(page, base: str, errors: list[str]) -> None:
@@ -289,6 +293,15 @@ VISIBLE_TEXT = """() => {
     return text;
 }"""
 
+# Blocks of code (cell inputs, code blocks of the text; not outputs) whose text is wider than their
+# box: the first line that does not fit, and by how many pixels.
+WIDE_CODE = """() => [...document.querySelectorAll('div.cell_input pre, div.highlight pre')]
+    .filter(pre => !pre.closest('.cell_output, .output') && pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => {
+        const longest = pre.textContent.split('\\n').reduce((a, b) => b.length > a.length ? b : a, '');
+        return `${pre.scrollWidth - pre.clientWidth} px too wide: ${longest.trim().slice(0, 70)}`;
+    })"""
+
 LINKS = """() => [...document.querySelectorAll('a[href], link[href]')]
     .filter(e => !['preconnect', 'dns-prefetch'].includes(e.rel))
     .map(e => e.href)"""
@@ -314,6 +327,7 @@ def visit(context, base: str, docname: str) -> Visit:
         for line in page.evaluate(VISIBLE_TEXT).splitlines():
             if match := TEX_LEAK.search(line):
                 result.tex_leaks.append(line[max(0, match.start() - 40):match.end() + 40])
+        result.wide_code = page.evaluate(WIDE_CODE)
         result.links = page.evaluate(LINKS)
         result.colab_links = [link for link in result.links
                               if link.startswith(CONFIG["launch_buttons"]["colab_url"].rstrip("/") + "/")]
@@ -424,6 +438,12 @@ def navigation(browser, server) -> dict[str, list[str]]:
 @pytest.mark.parametrize("docname", PAGES)
 def test_prev_and_next_links_lead_to_the_neighbouring_pages(navigation, docname):
     report(docname, navigation[docname])
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_code_fits_its_box_at_1280_pixels(visits, docname):
+    page = visited(visits, docname)
+    report(docname, [f"a block of code scrolls sideways, {wide}" for wide in page.wide_code[:5]])
 
 
 @pytest.mark.parametrize("docname", NOTEBOOK_PAGES)

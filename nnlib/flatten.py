@@ -1,0 +1,36 @@
+# Generated from chapters/12_convolution.ipynb by tools/export.py. Do not edit.
+"""``Flatten``: from batches of images (N, C, H, W) to rows of features (N, C H W), the
+input of fully connected layers.
+
+Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution.ipynb)."""
+
+import math
+from nnlib.module import Module
+from nnlib import checks
+
+__all__ = ["Flatten"]
+
+
+class Flatten(Module):
+    """(N, C, H, W) -> (N, C * H * W); more generally (N, d1, d2, ...) ->
+    (N, d1 * d2 * ...).
+
+    Derived in chapter 12, "Convolution and pooling". ``forward(x)`` takes any array
+    with at least two dimensions, the first being the batch, and returns a view of it
+    when it is contiguous, in x's dtype. ``backward(grad_output)``, of the output's
+    shape and dtype, returns it reshaped to x's shape.
+    """
+
+    def forward(self, x):
+        checks.array(x, "x", self)
+        if x.ndim < 2:
+            checks.fail(ValueError, self, "x", "of shape (N, *), with at least 2 "
+                        "dimensions", x.shape)
+        y = x.reshape(x.shape[0], math.prod(x.shape[1:]))
+        self.save_for_backward(x.shape, y.shape, y.dtype)
+        return y
+
+    def backward(self, grad_output, input_grad=True):
+        x_shape, y_shape, dtype = self.saved
+        checks.gradient(grad_output, self, y_shape, dtype)
+        return grad_output.reshape(x_shape) if input_grad else None

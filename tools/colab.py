@@ -1,0 +1,140 @@
+"""Run every chapter the way a reader runs it on Colab, in an environment that stands in for Colab.
+
+`python3 tools/dev.py test` runs this script inside `.venv-colab`, a Python 3.12 environment with
+the versions of NumPy, scikit-learn and matplotlib that Colab ships (tools/colab-requirements.txt,
+which records the date they were read). Nothing of nnlib is installed there beforehand: as on
+Colab, each notebook's first cell installs it with pip, here from this repository's folder instead
+of from the remote repository (the one change made to the cell: the wheel is built from this
+folder once, and each install cell installs it), so that no network is needed.
+Each notebook runs top to bottom in a fresh kernel, its first cell twice (Colab readers run it
+again after "Restart session"), with ``google.colab`` present in ``sys.modules`` as on Colab.
+
+It fails, naming the notebook and the cell, on an error in a cell that is not tagged
+``raises-exception`` and on any warning a cell prints (a Colab reader sees it in a red box). Other
+outputs are not compared: the versions differ from the pinned ones, so the numbers may too.
+
+Usage:
+    python tools/colab.py                     every notebook under chapters/
+    python tools/colab.py chapters/05_losses.ipynb ...
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from execute import CurrentEnvironmentKernels  # noqa: E402  (tools/execute.py)
+
+ROOT = Path(__file__).resolve().parent.parent
+CELL_TIMEOUT = 600
+COLAB = 'import sys, types\nsys.modules["google.colab"] = types.ModuleType("google.colab")'
+REQUIREMENT = 'f"nnlib-book @ git+{repository}@{branch}"'
+WARNING = re.compile(r"\b\w+Warning: ")          # how Python prints a warning
+
+
+class ColabFailure(Exception):
+    """What went wrong in one notebook, naming it and its cell."""
+
+
+def as_on_colab(nb: nbformat.NotebookNode, wheel: Path) -> nbformat.NotebookNode:
+    """The notebook as the stand-in runs it: a first cell that makes ``google.colab`` importable,
+    then the notebook with its install cell pointed at a wheel built from this folder, that cell
+    run twice."""
+    first = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
+    install = nb.cells[first]
+    if REQUIREMENT not in install.source:
+        raise ColabFailure(f"the first code cell does not install {REQUIREMENT}")
+    source = install.source.replace(REQUIREMENT, f'"nnlib-book @ {wheel.as_uri()}"')
+
+    def local():
+        return nbformat.v4.new_code_cell(source, metadata=dict(install.metadata))
+    cells = [nbformat.v4.new_code_cell(COLAB), local()]
+    cells += [local() if i == first else cell for i, cell in enumerate(nb.cells)]
+    return nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
+
+
+def label(index: int) -> str:
+    """Where cell ``index`` of the notebook as run comes from in the chapter's notebook."""
+    if index == 0:
+        return "the stand-in's own first cell (google.colab)"
+    if index == 1:
+        return "the install cell, first run"
+    return f"cell {index - 1}"
+
+
+def problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Errors outside ``raises-exception`` cells, and printed warnings, cell by cell."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        for output in cell.outputs:
+            if output.output_type == "error" and "raises-exception" not in tags:
+                found.append(f"{label(index)}: {output.ename}: {output.evalue}")
+            elif output.output_type == "stream" and (output.name == "stderr"
+                                                     or WARNING.search(output.text)):
+                first = (output.text.strip().splitlines() or [""])[0]
+                found.append(f"{label(index)} prints a warning or to stderr: {first[:160]}")
+    return found
+
+
+def build_wheel(folder: Path) -> Path:
+    """nnlib's wheel, built once from this repository (pip would build it at every install)."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
+                    str(folder), str(ROOT)], check=True)
+    return next(folder.glob("nnlib_book-*.whl"))
+
+
+def run(path: Path, wheel: Path) -> float:
+    nb = as_on_colab(nbformat.read(path, as_version=4), wheel)
+    kernel = AsyncKernelManager(kernel_name="python3",
+                                kernel_spec_manager=CurrentEnvironmentKernels())
+    client = NotebookClient(nb, km=kernel, timeout=CELL_TIMEOUT, allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        raise ColabFailure(str(error).splitlines()[-1]) from None
+    found = problems(nb)
+    if found:
+        raise ColabFailure("\n  ".join(found))
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks or sorted((ROOT / "chapters").rglob("*.ipynb"))
+    notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
+    failed = 0
+    folder = tempfile.TemporaryDirectory()
+    wheel = build_wheel(Path(folder.name))
+    for path in notebooks:
+        name = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+        try:
+            seconds = run(path.resolve(), wheel)
+            print(f"ran {name} as on Colab in {seconds:.1f} s", flush=True)
+        except ColabFailure as failure:
+            failed += 1
+            print(f"FAILED {name}:\n  {failure}", file=sys.stderr, flush=True)
+    if failed:
+        print(f"{failed} of {len(notebooks)} notebooks fail on the Colab stand-in", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
