@@ -8,7 +8,8 @@ from .book import add_to_class
 from .module import Parameter, Module
 from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
 from .activations import Sigmoid, Tanh, ReLU, LeakyReLU, Softmax
-from .linear import xavier_uniform, xavier_normal, he_uniform, he_normal, Linear
+from .linear import Linear
+from .init import xavier_uniform, xavier_normal, he_uniform, he_normal
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
 from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR,
@@ -28,8 +29,8 @@ __version__ = "0.1.0"
 
 __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "relative_error", "gradient_errors", "gradcheck", "Sigmoid", "Tanh", "ReLU",
-           "LeakyReLU", "Softmax", "xavier_uniform", "xavier_normal", "he_uniform",
-           "he_normal", "Linear", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
+           "LeakyReLU", "Softmax", "Linear", "xavier_uniform", "xavier_normal",
+           "he_uniform", "he_normal", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "Sequential", "Optimizer", "SGD", "RMSprop", "Adam",
            "AdamW", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
            "train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",

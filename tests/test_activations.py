@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nnlib import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, gradcheck
+from nnlib.activations import _Elementwise
 
 ELEMENTWISE = [Sigmoid, Tanh, ReLU, LeakyReLU, lambda: LeakyReLU(0.3), lambda: LeakyReLU(-0.2),
                lambda: LeakyReLU(negative_slope=1.5)]
@@ -216,17 +217,20 @@ NAMED = [(Sigmoid, "Sigmoid()"), (Tanh, "Tanh()"), (ReLU, "ReLU()"),
 
 @pytest.mark.parametrize("make, name", NAMED)
 def test_bad_inputs_are_refused_with_the_layer_named(make, name):
-    """TypeError only for a non-array; ValueError for a non-floating dtype or a 0-d array."""
+    """TypeError only for a non-array; ValueError for a dtype other than float32 and
+    float64, and for a 0-d array."""
     name = re.escape(name)
-    with pytest.raises(TypeError, match=f"{name}: expected a NumPy array, got list"):
+    with pytest.raises(TypeError, match=f"^{name}: x must be a NumPy array, got list; "
+                                        r"convert it with np.asarray\(x\)$"):
         make()([[0.5, -1.0]])
-    with pytest.raises(TypeError, match=f"{name}: expected a NumPy array, got float"):
+    with pytest.raises(TypeError, match=f"^{name}: x must be a NumPy array, got float"):
         make()(0.5)
-    for dtype in (np.int64, np.bool_, np.complex128):
-        with pytest.raises(ValueError, match=f"{name}: expected a floating-point array, got dtype "
-                                             f"{np.dtype(dtype).name}"):
+    for dtype in (np.int64, np.bool_, np.complex128, np.float16):
+        with pytest.raises(ValueError, match=f"^{name}: x must be float32 or float64, got "
+                                             f"{np.dtype(dtype).name}; convert it with "
+                                             r"x.astype\(np.float32\)"):
             make()(np.ones((1, 2), dtype=dtype))
-    with pytest.raises(ValueError, match=f"{name}: expected an array of shape"):
+    with pytest.raises(ValueError, match=f"^{name}: x must be of shape " + r"\(N, \*\), got \(\)$"):
         make()(np.array(0.5))
 
 
@@ -235,40 +239,75 @@ def test_a_grad_output_of_another_shape_or_dtype_is_refused_not_converted(make, 
     name = re.escape(name)
     layer = make()
     layer(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=name + re.escape(": expected grad_output of shape (2, 3) (the shape "
-                                                          "of the last output), got (3, 2)")):
+    expected = re.escape("grad_output must be of the last output's shape (2, 3), dtype float64")
+    with pytest.raises(ValueError, match=f"^{name}: {expected}, got " + re.escape("(3, 2) and float64")):
         layer.backward(np.ones((3, 2)))
-    with pytest.raises(ValueError, match=name + re.escape(": expected grad_output of dtype float64 (the dtype "
-                                                          "of the last output), got float32")):
+    with pytest.raises(ValueError, match=f"^{name}: {expected}, got " + re.escape("(2, 3) and float32")):
         layer.backward(np.ones((2, 3), dtype=np.float32))
-    with pytest.raises(TypeError, match=f"{name}: expected grad_output to be a NumPy array, got float"):
+    with pytest.raises(TypeError, match=f"^{name}: grad_output must be a NumPy array, got float$"):
         layer.backward(1.0)
-    with pytest.raises(TypeError, match=f"{name}: expected grad_output to be a NumPy array, got list"):
+    with pytest.raises(TypeError, match=f"^{name}: grad_output must be a NumPy array, got list$"):
         layer.backward([[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
     layer(np.ones((2, 3), dtype=np.float32))
-    with pytest.raises(ValueError, match="expected grad_output of dtype float32 .*, got float64"):
+    with pytest.raises(ValueError, match=r"dtype float32, got \(2, 3\) and float64"):
         layer.backward(np.ones((2, 3)))
     assert layer.backward(np.ones((2, 3), dtype=np.float32)).dtype == np.float32
 
 
+@pytest.mark.parametrize("make", ALL_LAYERS, ids=ALL_IDS)
+def test_backward_with_input_grad_false_returns_none(make):
+    """An activation has no parameters: without dL/dx to compute, it returns None at
+    once, and a later backward pass is unaffected."""
+    layer = make()
+    x = away_from_the_kink((4, 5), seed=11)
+    g = np.random.default_rng(12).normal(size=(4, 5))
+    layer(x)
+    full = layer.backward(g)
+    assert layer.backward(g, input_grad=False) is None
+    assert np.array_equal(layer.backward(g, input_grad=True), full)
+    assert layer.parameters() == []
+
+
 def test_softmax_refuses_an_axis_the_input_does_not_have_and_a_non_integer_dim():
-    with pytest.raises(ValueError, match=r"Softmax\(dim=2\): dim is out of range for an input of shape \(4, 3\)"):
+    with pytest.raises(ValueError, match=r"^Softmax\(dim=2\): dim must be in \[-2, 1\] for an "
+                                         r"input of shape \(4, 3\), got 2$"):
         Softmax(dim=2)(np.ones((4, 3)))
-    with pytest.raises(ValueError, match="out of range"):
+    with pytest.raises(ValueError, match=r"dim must be in \[-2, 1\] .*, got -3"):
         Softmax(dim=-3)(np.ones((4, 3)))
     for dim in (1.0, True, None, "1"):
-        with pytest.raises(TypeError, match="Softmax: dim must be an int"):
+        with pytest.raises(TypeError, match=f"^Softmax: dim must be an int, got {re.escape(repr(dim))}$"):
             Softmax(dim=dim)
     assert Softmax(dim=np.int64(1)).dim == 1 and type(Softmax(dim=np.int64(1)).dim) is int
 
 
 def test_leaky_relu_refuses_a_slope_that_is_not_a_finite_real_number():
     for slope in ("0.1", None, True, [0.1]):
-        with pytest.raises(TypeError, match="LeakyReLU: negative_slope must be a real number"):
+        with pytest.raises(TypeError, match=r"^LeakyReLU: negative_slope must be a real number "
+                                            r"in \(-inf, inf\), got "):
             LeakyReLU(slope)
-    for slope in (float("nan"), float("inf")):
-        with pytest.raises(ValueError, match="LeakyReLU: negative_slope must be finite"):
+    for slope in (float("nan"), float("inf"), -float("inf")):
+        with pytest.raises(ValueError, match=r"^LeakyReLU: negative_slope must be a real number "
+                                             r"in \(-inf, inf\), got "):
             LeakyReLU(slope)
+
+
+def test_a_custom_elementwise_activation_needs_only_forward_and_its_derivative():
+    """The base class of the elementwise activations: backward is dL/dy * phi'."""
+    class Cube(_Elementwise):
+        def forward(self, x):
+            self.save_for_backward(x)
+            return x ** 3
+
+        def _derivative(self, x):
+            return 3 * x ** 2
+
+    x = away_from_the_kink((3, 4), seed=13)
+    assert gradcheck(Cube(), x) < 1e-7
+    layer = Cube()
+    layer(x)
+    assert layer.backward(np.ones_like(x), input_grad=False) is None
+    with pytest.raises(ValueError, match=r"^Cube\(\): grad_output must be of the last output's"):
+        layer.backward(np.ones((4, 3)))
 
 
 def test_reprs_follow_pytorch():
