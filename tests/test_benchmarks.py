@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "run.py"
-WORKLOADS = ["mlp_epoch", "mlp_inference", "conv2d", "maxpool2d", "digits_cnn"]
+WORKLOADS = ["mlp_epoch", "mlp_inference", "tiny_epoch", "conv2d", "maxpool2d", "digits_cnn"]
 
 
 def load_run_module():

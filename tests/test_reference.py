@@ -285,10 +285,11 @@ def test_the_build_fails_naming_each_defect(tmp_path):
         assert message in warnings, f"no warning {message!r} in:\n{warnings}"
 
 
-def test_the_book_documents_nnlib_with_the_directive_on_its_last_page():
+def test_the_book_documents_nnlib_with_the_directive_in_its_reference_part():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     last_part = toc["parts"][-1]
-    assert last_part["caption"] == "Reference" and last_part["chapters"][-1]["file"] == "reference/api"
+    assert last_part["caption"] == "Reference"
+    assert "reference/api" in [chapter["file"] for chapter in last_part["chapters"]]
     page = (ROOT / "reference" / "api.md").read_text()
     assert re.search(r"```\{eval-rst\}\n\.\. nnlib-api::\n```", page), "reference/api.md must use `.. nnlib-api::`"
     assert "autoclass" not in page and "autofunction" not in page, "the reference lists no names by hand"
