@@ -11,8 +11,8 @@ from .activations import Sigmoid, Tanh, ReLU, LeakyReLU, Softmax
 from .linear import xavier_uniform, xavier_normal, he_uniform, he_normal, Linear
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
-from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR,
-    ExponentialLR, CosineAnnealingLR)
+from .optim import Optimizer, SGD, RMSprop, Adam, AdamW
+from .lr_scheduler import LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
 from .training import (train_val_split, Standardizer, DataLoader, accuracy, predict,
     evaluate, History, fit, plot_history, EarlyStopping, save, load)
 from .regularization import Dropout
