@@ -34,12 +34,9 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer):
-        if not hasattr(optimizer, "lr"):                 # any nnlib Optimizer has one
-            checks.fail(TypeError, type(self).__name__, "optimizer",
-                        "an nnlib optimizer (with a learning rate lr)",
-                        type(optimizer).__name__)
-        self.optimizer = optimizer
-        self.base_lr = optimizer.lr
+        self.optimizer = optimizer                       # anything with a learning rate
+        self.base_lr = checks.real(getattr(optimizer, "lr", None), "optimizer.lr",
+                                   type(self).__name__, "[0, inf)")
         self.last_epoch = 0
         self.optimizer.lr = self._last_lr = self.lr_at(0)
 

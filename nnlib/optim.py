@@ -57,11 +57,10 @@ class Optimizer:
                         "a single Parameter", "wrap it in a list: [p]")
         self.params = [checks.instance(p, f"params[{i}]", self, Parameter)
                        for i, p in enumerate(params)]
-        if not self.params:
-            checks.fail(ValueError, self, "params", "at least one Parameter", "none")
-        if len(set(map(id, self.params))) < len(self.params):
-            checks.fail(ValueError, self, "params", "distinct Parameters",
-                        "a Parameter more than once")
+        distinct = len(set(map(id, self.params)))
+        if distinct == 0 or distinct < len(self.params):
+            checks.fail(ValueError, self, "params", "one or more distinct Parameters",
+                        "a Parameter more than once" if distinct else "none")
         self.lr = lr
         self.t = 0
         self.state = collections.defaultdict(dict)   # filled at p's first step
@@ -142,7 +141,7 @@ class SGD(Optimizer):
     Parameters
     ----------
     params, lr
-        As for ``Optimizer``; ``lr`` has no default, as in PyTorch.
+        As for ``Optimizer``.
     momentum : float, default 0
         The momentum factor, >= 0.
     dampening : float, default 0
@@ -167,10 +166,8 @@ class SGD(Optimizer):
         self.dampening = checks.real(dampening, "dampening", self, "[0, 1]")
         self.weight_decay = checks.real(weight_decay, "weight_decay", self, "[0, inf)")
         if nesterov and (self.momentum == 0 or self.dampening != 0):
-            checks.fail(ValueError, self, "nesterov=True",
-                        "combined with momentum > 0 and dampening = 0",
-                        f"momentum={momentum!r} and dampening={dampening!r}",
-                        "set momentum=0.9, say, or leave nesterov False")
+            checks.fail(ValueError, self, "nesterov=True", "used with momentum > 0 and "
+                        "dampening 0", f"momentum={momentum}, dampening={dampening}")
         self.nesterov = bool(nesterov)
 
     def update(self, p, g, state):
@@ -210,7 +207,7 @@ class RMSprop(Optimizer):
     Parameters
     ----------
     params, lr
-        As for ``Optimizer``; ``lr`` defaults to 0.01.
+        As for ``Optimizer``; the default learning rate is PyTorch's.
     alpha : float, default 0.99
         The smoothing constant of the running means, in [0, 1].
     eps : float, default 1e-8
@@ -248,8 +245,8 @@ class RMSprop(Optimizer):
         a, b = self._work_arrays(p)
         if self.weight_decay:                                # g = g + wd p, in a
             g = np.add(g, np.multiply(p.data, self.weight_decay, out=a), out=a)
-        v, = _arrays(state, p.data, "square_avg")          # v = alpha v + (1-alpha) g^2
-        _moving_average(v, alpha, np.square(g, out=b), b)
+        v, = _arrays(state, p.data, "square_avg")
+        _moving_average(v, alpha, np.square(g, out=b), b)  # v = alpha v + (1-alpha) g^2
         if self.centered:                                    # v - g_avg^2, in b
             g_avg, = _arrays(state, p.data, "grad_avg")
             _moving_average(g_avg, alpha, g, b)
@@ -296,7 +293,7 @@ class Adam(Optimizer):
     Parameters
     ----------
     params, lr
-        As for ``Optimizer``; ``lr`` defaults to 0.001.
+        As for ``Optimizer``; the default learning rate is PyTorch's.
     betas : (float, float), default (0.9, 0.999)
         The decay rates of the running means of g and g**2, each in [0, 1).
     eps : float, default 1e-8
@@ -317,8 +314,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
         super().__init__(params, lr)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-            checks.fail(TypeError, self, "betas",
-                        "a pair of real numbers (beta1, beta2)", repr(betas))
+            checks.fail(TypeError, self, "betas", "a pair (beta1, beta2)", repr(betas))
         self.betas = (checks.real(betas[0], "betas[0]", self, "[0, 1)"),
                       checks.real(betas[1], "betas[1]", self, "[0, 1)"))
         self.eps = checks.real(eps, "eps", self, "[0, inf)")

@@ -99,7 +99,7 @@ def test_schedulers_give_pytorchs_recorded_learning_rates():
     (lambda: ExponentialLR(optimizer(), gamma="0.9"), TypeError,
      r"^ExponentialLR: gamma must be a real number in \[0, inf\), got '0.9'$"),
     (lambda: StepLR(object(), step_size=1), TypeError,
-     r"^StepLR: optimizer must be an nnlib optimizer \(with a learning rate lr\), got object$"),
+     r"^StepLR: optimizer.lr must be a real number in \[0, inf\), got None$"),
 ], ids=lambda v: getattr(v, "__name__", None) if isinstance(v, type) else None)
 def test_scheduler_validation(make, error, message):
     with pytest.raises(error, match=message):

@@ -511,8 +511,7 @@ def params():
     (lambda: SGD(params(), lr=0.1, dampening=1.5), r"^SGD: dampening must be a real number in \[0, 1\], got 1.5$"),
     (lambda: SGD(params(), lr=0.1, weight_decay=-1e-4), r"^SGD: weight_decay must be .*, got -0.0001$"),
     (lambda: SGD(params(), lr=0.1, nesterov=True),
-     r"^SGD: nesterov=True must be combined with momentum > 0 and dampening = 0, got momentum=0 and "
-     r"dampening=0; set momentum=0.9, say, or leave nesterov False$"),
+     r"^SGD: nesterov=True must be used with momentum > 0 and dampening 0, got momentum=0, dampening=0$"),
     (lambda: SGD(params(), lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), r"dampening=0.1"),
     (lambda: Adam(params(), lr=-1e-3), r"^Adam: lr must be a real number in \[0, inf\), got -0.001$"),
     (lambda: Adam(params(), betas=(0.9, 1.0)), r"^Adam: betas\[1\] must be a real number in \[0, 1\), got 1.0$"),
@@ -523,9 +522,10 @@ def params():
     (lambda: RMSprop(params(), alpha=1.5), r"^RMSprop: alpha must be a real number in \[0, 1\], got 1.5$"),
     (lambda: RMSprop(params(), momentum=-0.9), r"^RMSprop: momentum must be .*, got -0.9$"),
     (lambda: RMSprop(params(), eps=float("nan")), r"^RMSprop: eps must be .*, got nan$"),
-    (lambda: SGD([], lr=0.1), r"^SGD: params must be at least one Parameter, got none$"),
-    (lambda: Adam(iter([])), r"^Adam: params must be at least one Parameter, got none$"),
-    (lambda: RMSprop(params() * 2), r"^RMSprop: params must be distinct Parameters, got a Parameter more than once$"),
+    (lambda: SGD([], lr=0.1), r"^SGD: params must be one or more distinct Parameters, got none$"),
+    (lambda: Adam(iter([])), r"^Adam: params must be one or more distinct Parameters, got none$"),
+    (lambda: RMSprop(params() * 2), r"^RMSprop: params must be one or more distinct Parameters, "
+                                    r"got a Parameter more than once$"),
 ])
 def test_invalid_values_raise_value_error_naming_the_optimizer_argument_and_value(make, message):
     with pytest.raises(ValueError, match=message):
@@ -540,7 +540,7 @@ def test_invalid_values_raise_value_error_naming_the_optimizer_argument_and_valu
     (lambda: SGD(params(), lr="fast"), r"^SGD: lr must be a real number in \[0, inf\), got 'fast'$"),
     (lambda: SGD(params(), lr=True), r"^SGD: lr must be a real number"),
     (lambda: SGD(params(), lr=0.1, momentum=None), r"^SGD: momentum must be a real number"),
-    (lambda: Adam(params(), betas=0.9), r"^Adam: betas must be a pair of real numbers \(beta1, beta2\), got 0.9$"),
+    (lambda: Adam(params(), betas=0.9), r"^Adam: betas must be a pair \(beta1, beta2\), got 0.9$"),
     (lambda: Adam(params(), betas=(0.9, 0.99, 0.999)), r"^Adam: betas must be a pair"),
     (lambda: Adam(params(), betas=(0.9, "0.999")), r"^Adam: betas\[1\] must be a real number in \[0, 1\), "
                                                    r"got '0.999'$"),
