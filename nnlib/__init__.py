@@ -12,8 +12,8 @@ from .linear import Linear
 from .init import xavier_uniform, xavier_normal, he_uniform, he_normal
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
-from .optim import (Optimizer, SGD, RMSprop, Adam, AdamW, LRScheduler, StepLR,
-    ExponentialLR, CosineAnnealingLR)
+from .optim import Optimizer, SGD, RMSprop, Adam, AdamW
+from .lr_scheduler import LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
 from .data import train_val_split, Standardizer, DataLoader
 from .metrics import accuracy
 from .training import predict, evaluate, History, fit
