@@ -41,7 +41,7 @@ def format_shape(pattern):
     """Write a shape pattern the book's way: ``(None, 4)`` is ``(N, 4)``, ``...`` is
     ``*``. A free dimension is named by its place: N (the batch) first; then C, H, W in
     a batch of images ``(N, C, H, W)``, C, L in ``(N, C, L)``, and D otherwise."""
-    names = {3: "NCL", 4: "NCHW"}.get(len(pattern), "ND") if ... not in pattern else "ND"
+    names = "ND" if ... in pattern else {3: "NCL", 4: "NCHW"}.get(len(pattern), "ND")
     dims = ["*" if d is ... else str(d) if d is not None
             else names[i] if i < len(names) else "?" for i, d in enumerate(pattern)]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
@@ -50,7 +50,7 @@ def format_shape(pattern):
 def shape_matches(shape, pattern):
     """Whether a shape fits a pattern of ints, ``None`` (any size) and at most one
     ``...``."""
-    if ... in pattern:                # what comes before the ... and what comes after it
+    if ... in pattern:                # what comes before the ... and what after it
         cut = pattern.index(...)
         tail = len(pattern) - cut - 1
         return (len(shape) >= len(pattern) - 1

@@ -30,7 +30,8 @@ def save(model, path):
     archive, named as in the state dict (``"0.weight"``), with its exact shape, dtype
     and bits. ``.npz`` is appended to a file name that does not end with it, as
     ``np.savez`` does. A file is written next to its target and then renamed over it in
-    one step, so a save that fails half-way (a full disk) leaves the previous file intact.
+    one step, so a save that fails half-way (a full disk) leaves the previous file
+    intact.
 
     Parameters
     ----------
