@@ -14,8 +14,9 @@ import numbers
 import numpy as np
 
 __all__ = ["owner_name", "fail", "format_shape", "shape_matches", "FLOATING", "array",
-           "positive_int", "int_pair", "real", "one_of", "instance", "floating_dtype",
-           "samples", "finite", "unit_interval", "labels", "gradient"]
+           "dtype_mismatch", "positive_int", "int_pair", "real", "one_of", "instance",
+           "floating_dtype", "samples", "finite", "unit_interval", "labels",
+           "labels_fix", "gradient"]
 
 
 def owner_name(owner):
@@ -79,16 +80,21 @@ def array(x, name, owner, shape=None, dtype=None, fix=""):
              f"convert it with np.asarray({name})")
     if shape is not None and not shape_matches(x.shape, shape):
         fail(ValueError, owner, name, f"of shape {format_shape(shape)}", x.shape, fix)
-    if isinstance(dtype, str):        # "floating"
-        if x.dtype not in FLOATING:
-            fail(ValueError, owner, name, "float32 or float64", x.dtype.name,
-                 f"convert it with {name}.astype(np.float32) or .astype(np.float64)")
-    elif dtype is not None and x.dtype != dtype:
-        want = np.dtype(dtype).name
-        fail(ValueError, owner, name, want, x.dtype.name,
-             f"convert it with {name}.astype(np.{want}), or the layer with "
-             f".to(np.{x.dtype.name})")
+    if dtype is not None and (x.dtype not in FLOATING if isinstance(dtype, str)
+                              else x.dtype != dtype):
+        fail(ValueError, owner, name, *dtype_mismatch(x.dtype, name, dtype))
     return x
+
+
+def dtype_mismatch(got, name, dtype):
+    """What a message says of an array ``name`` of dtype ``got`` that should have had
+    ``dtype``: (what was expected, what came, the fix)."""
+    if isinstance(dtype, str):
+        return ("float32 or float64", got.name,
+                f"convert it with {name}.astype(np.float32) or .astype(np.float64)")
+    want = np.dtype(dtype).name
+    return (want, got.name, f"convert it with {name}.astype(np.{want}), or the layer "
+            f"with .to(np.{got.name})")
 
 
 def positive_int(value, name, owner, fix=""):
@@ -193,21 +199,27 @@ def labels(y, name, owner, n_samples, n_classes):
     """Return ``y`` if it holds ``n_samples`` class labels, integers in [0, C)."""
     array(y, name, owner)
     if y.shape != (n_samples,):
-        one_hot = y.shape == (n_samples, n_classes)
-        fix = (f"for one-hot rows pass {name}.argmax(axis=1)" if one_hot else
-               f"reshape them with {name}.reshape(-1)" if y.size == n_samples else "")
         fail(ValueError, owner, name, f"class labels of shape ({n_samples},)", y.shape,
-             fix)
+             labels_fix(y, name, n_samples, n_classes))
     if not np.issubdtype(y.dtype, np.integer):
         fail(ValueError, owner, name, "integer class labels", f"dtype {y.dtype.name}",
              f"convert them with {name}.astype(np.int64)")
     low, high = int(y.min()), int(y.max())
     if low < 0 or high >= n_classes:
-        from_one = low >= 1 and high == n_classes
-        fix = f"labels counted from 1 are {name} - 1" if from_one else ""
         fail(ValueError, owner, name, f"in [0, {n_classes})",
-             f"values from {low} to {high}", fix)
+             f"values from {low} to {high}", labels_fix(y, name, n_samples, n_classes))
     return y
+
+
+def labels_fix(y, name, n_samples, n_classes):
+    """The likely mistake behind labels that ``labels`` refuses, and its fix."""
+    if y.shape == (n_samples, n_classes):
+        return f"for one-hot rows pass {name}.argmax(axis=1)"
+    if y.ndim != 1 and y.size == n_samples:
+        return f"reshape them with {name}.reshape(-1)"
+    if y.ndim == 1 and y.min() >= 1 and y.max() == n_classes:
+        return f"labels counted from 1 are {name} - 1"
+    return ""
 
 
 def gradient(grad_output, owner, shape, dtype):
@@ -217,7 +229,7 @@ def gradient(grad_output, owner, shape, dtype):
         fail(TypeError, owner, "grad_output", "a NumPy array",
              type(grad_output).__name__)
     if grad_output.shape != shape or grad_output.dtype != dtype:
-        expected = f"of the last output's shape {shape}, dtype {np.dtype(dtype).name}"
-        got = f"{grad_output.shape} and {grad_output.dtype.name}"
-        fail(ValueError, owner, "grad_output", expected, got)
+        fail(ValueError, owner, "grad_output", f"of the last output's shape {shape}, "
+             f"dtype {np.dtype(dtype).name}", f"{grad_output.shape} and "
+             f"{grad_output.dtype.name}")
     return grad_output
