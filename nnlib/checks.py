@@ -51,12 +51,12 @@ def format_shape(pattern):
 def shape_matches(shape, pattern):
     """Whether a shape fits a pattern of ints, ``None`` (any size) and at most one
     ``...``."""
-    if ... in pattern:                # what comes before the ... and what after it
+    if ... in pattern:                # keep what comes before the ... and after it
         cut = pattern.index(...)
-        tail = len(pattern) - cut - 1
-        return (len(shape) >= len(pattern) - 1
-                and shape_matches(shape[:cut], pattern[:cut])
-                and shape_matches(shape[len(shape) - tail:], pattern[cut + 1:]))
+        if len(shape) < len(pattern) - 1:
+            return False
+        shape = shape[:cut] + shape[len(shape) - (len(pattern) - cut - 1):]
+        pattern = pattern[:cut] + pattern[cut + 1:]
     if len(shape) != len(pattern):
         return False
     for p, s in zip(pattern, shape):  # a loop, not all(...): layers ask at every call
