@@ -41,7 +41,10 @@ class Parameter:
         """Add ``grad``, a new array of ``data``'s shape and dtype, to ``.grad``; where
         ``.grad`` is None, ``grad`` itself becomes ``.grad`` (it is kept, not
         copied)."""
-        checks.array(grad, "grad", self, shape=self.data.shape, dtype=self.data.dtype)
+        data = self.data
+        if type(grad) is not np.ndarray or grad.shape != data.shape \
+                or grad.dtype != data.dtype:      # the usual case costs two comparisons
+            checks.array(grad, "grad", self, shape=data.shape, dtype=data.dtype)
         if self.grad is None:
             self.grad = grad
         else:
