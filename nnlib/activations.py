@@ -4,10 +4,10 @@ pass.
 
 Derived in chapter 3, "Activations" (chapters/03_activations.ipynb)."""
 
+import numbers
 import numpy as np
 from nnlib import checks
 from nnlib.module import Module
-import numbers
 
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax"]
 

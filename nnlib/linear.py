@@ -3,6 +3,7 @@
 
 Derived in chapter 4, "The fully connected layer" (chapters/04_linear.ipynb)."""
 
+from collections.abc import Callable
 import numpy as np
 from nnlib import checks
 from nnlib.init import he_uniform, xavier_uniform
@@ -72,9 +73,12 @@ class Linear(Module):
         self.in_features = checks.positive_int(in_features, "in_features", self)
         self.out_features = checks.positive_int(out_features, "out_features", self)
         dtype = checks.floating_dtype(dtype, "dtype", self)
-        if not callable(init):
-            init = _INITIALIZERS[checks.one_of(init, "init, if not a function,", self,
-                                               tuple(_INITIALIZERS))]
+        function = "a function (fan_in, fan_out, rng, dtype) -> array"
+        if isinstance(init, str):
+            init = _INITIALIZERS[checks.one_of(init, "init", self, tuple(_INITIALIZERS),
+                                               fix=f"or pass {function}")]
+        checks.instance(init, "init", self, Callable,
+                        fix=f"pass 'he', 'xavier' or {function}")
         shape = (self.in_features, self.out_features)
         weight = init(*shape, np.random.default_rng(rng), dtype)
         weight = np.asarray(weight, dtype=dtype)

@@ -227,9 +227,15 @@ def test_constructor_rejects_bad_arguments():
         with pytest.raises(TypeError, match=f"^Linear: {name} must be a positive integer, got "):
             Linear(*bad)
     assert Linear(np.int64(3), 2).in_features == 3 and type(Linear(np.int64(3), 2).in_features) is int
-    with pytest.raises(ValueError, match=re.escape("Linear: init, if not a function, must be one of "
-                                                   "'he', 'xavier', got 'kaiming'")):
+    with pytest.raises(ValueError, match=re.escape("Linear: init must be one of 'he', 'xavier', got "
+                                                   "'kaiming'; or pass a function (fan_in, fan_out, "
+                                                   "rng, dtype) -> array")):
         Linear(3, 2, init="kaiming")
+    for bad in (3, None, np.zeros((3, 2))):                 # not a name, not a function: a type error
+        with pytest.raises(TypeError, match=re.escape(f"Linear: init must be a Callable, got "
+                                                      f"{type(bad).__name__}; pass 'he', 'xavier' or a "
+                                                      "function (fan_in, fan_out, rng, dtype) -> array")):
+            Linear(3, 2, init=bad)
     with pytest.raises(ValueError, match=r"^Linear: dtype must be float32 or float64, got int64"):
         Linear(3, 2, dtype=np.int64)
     with pytest.raises(TypeError, match=r"^Linear: dtype must be a NumPy dtype, got 'nope'"):
