@@ -70,7 +70,8 @@ def test_stored_from_one_clean_run(path):
         assert not errors or "raises-exception" in tags, f"code cell {i} stored an error without the tag"
         assert "raises-exception" not in tags or errors, f"code cell {i} is tagged raises-exception but raised nothing"
         for output in cell["outputs"]:
-            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", "")) \
+                + output.get("evalue", "")
             assert " at 0x" not in text, f"code cell {i} prints a memory address"
             assert "Warning" not in text, f"code cell {i} prints a warning"
             assert "np.float" not in text, f"code cell {i} prints a bare NumPy scalar; format it"
