@@ -74,7 +74,8 @@ def test_stored_from_one_clean_run(path):
                 + output.get("evalue", "")
             assert " at 0x" not in text, f"code cell {i} prints a memory address"
             assert "Warning" not in text, f"code cell {i} prints a warning"
-            assert "np.float" not in text, f"code cell {i} prints a bare NumPy scalar; format it"
+            assert not re.search(r"np\.(float|int|bool)\w*\(", text), \
+                f"code cell {i} prints a bare NumPy scalar; format it"
             assert output.get("name") != "stderr", f"code cell {i} writes to stderr"
             assert "image/svg+xml" not in output.get("data", {}), f"code cell {i} stores an SVG figure"
             traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(output.get("traceback", [])))
