@@ -328,7 +328,8 @@ def unbroadcast(grad, shape):
         dL/d(operand), of ``shape`` and ``grad``'s dtype.
     """
     shape = tuple(shape)
-    if len(shape) > grad.ndim or np.broadcast_shapes(shape, grad.shape) != grad.shape:
+    tail = grad.shape[grad.ndim - len(shape):]        # the axes aligned with shape
+    if len(shape) > grad.ndim or any(n not in (1, m) for n, m in zip(shape, tail)):
         checks.fail(ValueError, "unbroadcast", "shape",
                     f"a shape that broadcasts to grad's {grad.shape}", shape)
     leading = grad.ndim - len(shape)                  # axes broadcasting added
