@@ -50,6 +50,9 @@ class Tensor:
     """
 
     __array_ufunc__ = None       # ndarray + Tensor: NumPy lets Tensor.__radd__ answer
+    shape = property(lambda self: self.data.shape, doc="``data``'s shape, a tuple.")
+    dtype = property(lambda self: self.data.dtype, doc="``data``'s dtype.")
+    ndim = property(lambda self: self.data.ndim, doc="``data``'s number of axes.")
 
     def __init__(self, data, dtype=None, requires_grad=False):
         checks.instance(requires_grad, "requires_grad", "Tensor", bool)
@@ -64,21 +67,6 @@ class Tensor:
             data = data.astype(np.float64)
         self.data, self.grad, self.requires_grad = data, None, requires_grad
         self._edges = ()         # (parent, vjp) pairs; () for a leaf, None once freed
-
-    @property
-    def shape(self):
-        """The shape of ``data``, a tuple."""
-        return self.data.shape
-
-    @property
-    def dtype(self):
-        """The dtype of ``data``: float32 or float64."""
-        return self.data.dtype
-
-    @property
-    def ndim(self):
-        """The number of dimensions of ``data``."""
-        return self.data.ndim
 
     @property
     def is_leaf(self):
