@@ -14,7 +14,9 @@ Workloads (float32 unless said otherwise):
   conv2d         Conv2d(16, 32, 3, padding=1) forward + backward on a batch of (64, 16, 28, 28);
   maxpool2d      MaxPool2d(2) forward + backward on (64, 32, 28, 28);
   digits_cnn     one epoch of chapter 13's network on scikit-learn's 1,797 digits, in float64 as in
-                 the chapter: Adam, batches of 32.
+                 the chapter: Adam, batches of 32;
+  tape_epoch     mlp_epoch's epoch written with chapter 14's nnlib.Tensor (a recorded tape and
+                 loss.backward()), against the same epoch with nnlib's layers, in the same run.
 Sides, each measured in this process, alternately, as the median of several repeats after a warm-up:
   nnlib; PyTorch on the CPU when it is installed (`pip install torch==2.13.0`); scikit-learn's
   MLPClassifier for the MLP epoch (same architecture, one epoch of plain SGD); and a bare-NumPy
@@ -48,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conv_pool import plain_im2col_conv  # noqa: E402  (benchmarks/conv_pool.py)
 
 from nnlib import (SGD, Adam, BatchNorm2d, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss,  # noqa: E402
-                   Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, predict)
+                   Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Tensor, predict)
 
 try:
     import torch
@@ -513,6 +515,66 @@ def cnn_workloads(args, use_torch: bool):
               times, diffs, None, {})
 
 
+# -- the MLP on chapter 14's tape ----------------------------------------------------------------------
+
+def tape_epoch(params, X, y, batch, lr):
+    """The MLP epoch written with nnlib.Tensor operations: each batch's forward pass records a tape,
+    and loss.backward() replays it; the cross-entropy is a log-sum-exp of Tensor operations (as
+    chapter 14 writes it); plain SGD on the leaves' gradients."""
+    W1, b1, W2, b2, W3, b3 = params
+    for start in range(0, len(X), batch):
+        xb, yb = Tensor(X[start:start + batch]), y[start:start + batch]
+        z = ((xb @ W1 + b1).relu() @ W2 + b2).relu() @ W3 + b3
+        m = z.max(axis=1, keepdims=True).detach()                  # a constant shift
+        log_norm = (z - m).exp().sum(axis=1, keepdims=True).log() + m
+        picked = z[np.arange(len(yb)), yb].reshape(-1, 1)
+        (log_norm - picked).mean().backward()
+        for p in params:
+            p.data -= lr * p.grad                                  # a Python float: stays float32
+            p.grad = None
+
+
+def tape_workloads(args, use_torch: bool):
+    """mlp_epoch's epoch (same data, weights, batches and SGD) on the tape, against nnlib's layers."""
+    lr, batch = 0.01, 128
+    X, y = mlp_data(args.samples, np.random.default_rng(0))
+    model, loss_fn = nnlib_mlp(), CrossEntropyLoss()
+    start_state = mlp_state(model)
+    optimizer = SGD(model.parameters(), lr=lr)
+    params = [Tensor(a.copy(), requires_grad=True) for a in start_state]
+    numpy_params = [a.copy() for a in start_state]
+
+    # the same work: after one epoch from the same weights, the weights agree
+    nnlib_epoch(model, loss_fn, optimizer, X, y, batch)
+    tape_epoch(params, X, y, batch, lr)
+    numpy_epoch(numpy_params, X, y, batch, lr)
+    tape_state = [p.data for p in params]
+    layers = agree("tape_epoch", "nnlib's layers", relative_difference(tape_state, mlp_state(model)),
+                   1e-3)
+    diffs = {"numpy": agree("tape_epoch", "numpy", relative_difference(numpy_params, tape_state), 1e-3)}
+    steps = {"nnlib": lambda: tape_epoch(params, X, y, batch, lr),
+             "layers": lambda: nnlib_epoch(model, loss_fn, optimizer, X, y, batch),
+             "numpy": lambda: numpy_epoch(numpy_params, X, y, batch, lr)}
+    if use_torch:
+        tmodel = torch_mlp(start_state)
+        toptimizer = torch.optim.SGD(tmodel.parameters(), lr=lr)
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+        torch_epoch(tmodel, toptimizer, Xt, yt, batch)
+        diffs["torch"] = agree("tape_epoch", "torch", relative_difference(torch_state(tmodel), tape_state),
+                               1e-3)
+        steps["torch"] = lambda: torch_epoch(tmodel, toptimizer, Xt, yt, batch)
+    times = measure(steps, args.repeats, args.warmup)
+    extra = {"nnlib layers (Sequential)": times.pop("layers")}
+    notes = {"nnlib": f"the epoch written with nnlib.Tensor (a tape); nnlib's layers (Sequential, as in "
+                      f"mlp_epoch) take {1e3 * extra['nnlib layers (Sequential)']:.1f} ms in the same "
+                      f"run: tape/layers {times['nnlib'] / extra['nnlib layers (Sequential)']:.2f} (their "
+                      f"weights after an epoch differ by {layers:.0e}, relative)"}
+    flops = (6 * len(X) * sum(a * b for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:]))
+             - 2 * len(X) * MLP_SIZES[0] * MLP_SIZES[1])
+    yield row("tape_epoch", "the MLP epoch of mlp_epoch written with nnlib.Tensor (chapter 14's tape)",
+              times, diffs, flops, notes, extra)
+
+
 # -- the machine ------------------------------------------------------------------------------------------
 
 def gemm_rate(size: int, repeats: int) -> float:
@@ -591,15 +653,16 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for NumPy's BLAS and PyTorch (default: BLAS's own setting)")
-    parser.add_argument("--only", default="mlp,tiny,conv,cnn",
-                        help="comma-separated: mlp, tiny, conv, cnn")
+    parser.add_argument("--only", default="mlp,tiny,conv,cnn,tape",
+                        help="comma-separated: mlp, tiny, conv, cnn, tape")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one repeat: checks that everything runs, measures nothing")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--profile", action="store_true", help="profile nnlib's epochs instead of timing")
     args = parser.parse_args(argv)
-    groups = {"mlp": mlp_workloads, "tiny": tiny_workloads, "conv": conv_workloads, "cnn": cnn_workloads}
+    groups = {"mlp": mlp_workloads, "tiny": tiny_workloads, "conv": conv_workloads, "cnn": cnn_workloads,
+              "tape": tape_workloads}
     args.only = [group.strip() for group in args.only.split(",")]
     unknown = [group for group in args.only if group not in groups]
     if unknown:

@@ -24,6 +24,7 @@ from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import conv_output_size, Conv2d
 from .pooling import MaxPool2d, AvgPool2d
 from .flatten import Flatten
+from .autograd import Tensor, unbroadcast, no_grad, is_grad_enabled
 
 __version__ = "0.1.0"
 
@@ -36,4 +37,5 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
            "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
            "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor", "unbroadcast",
+           "no_grad", "is_grad_enabled"]

@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "run.py"
-WORKLOADS = ["mlp_epoch", "mlp_inference", "tiny_epoch", "conv2d", "maxpool2d", "digits_cnn"]
+WORKLOADS = ["mlp_epoch", "mlp_inference", "tiny_epoch", "conv2d", "maxpool2d", "digits_cnn",
+             "tape_epoch"]
 
 
 def load_run_module():
@@ -47,6 +48,9 @@ def check_results(stdout, data, with_torch):
     mlp = data["workloads"][0]
     assert {"numpy", "sklearn"} <= set(mlp["seconds"])
     assert set(mlp["extra_seconds"]) == {"sklearn, float64 data", "nnlib, with dL/dx"}
+    tape = data["workloads"][-1]                 # the epoch on chapter 14's tape, and with layers
+    assert set(tape["extra_seconds"]) == {"nnlib layers (Sequential)"}
+    assert "tape/layers" in tape["notes"]["nnlib"] and "numpy" in tape["seconds"]
 
 
 def test_quick_run_without_torch(tmp_path):
@@ -93,3 +97,20 @@ def test_an_unknown_workload_group_is_named(capsys):
         run.main(["--only", "mlp,convolution"])
     assert stop.value.code == 2
     assert "--only: unknown group(s) convolution; choose from mlp, " in capsys.readouterr().err
+
+
+def test_the_epoch_on_the_tape_is_the_nnlib_epoch():
+    """The tape's epoch (chapter 14's Tensor) does the arithmetic of nnlib's layers: the same
+    weights after an epoch that moves them by far more than the tolerance."""
+    run = load_run_module()
+    from nnlib import SGD, CrossEntropyLoss, Tensor
+    X, y = run.mlp_data(300, np.random.default_rng(1))
+    model = run.nnlib_mlp(seed=2)
+    start = run.mlp_state(model)
+    params = [Tensor(a.copy(), requires_grad=True) for a in start]
+    run.nnlib_epoch(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.05), X, y, 64)
+    run.tape_epoch(params, X, y, 64, 0.05)
+    tape = [p.data for p in params]
+    assert all(a.dtype == np.float32 for a in tape)
+    assert run.relative_difference(tape, run.mlp_state(model)) < 1e-5
+    assert run.relative_difference(tape, start) > 1e-3
