@@ -3,11 +3,13 @@
 `python3 tools/dev.py test` runs this script inside `.venv-colab`, a Python 3.12 environment with
 the versions of NumPy, scikit-learn and matplotlib that Colab ships (tools/colab-requirements.txt,
 which records the date they were read). Nothing of nnlib is installed there beforehand: as on
-Colab, each notebook's first cell installs it with pip, here from this repository's folder instead
-of from the remote repository (the one change made to the cell: the wheel is built from this
-folder once, and each install cell installs it), so that no network is needed.
-Each notebook runs top to bottom in a fresh kernel, its first cell twice (Colab readers run it
-again after "Restart session"), with ``google.colab`` present in ``sys.modules`` as on Colab.
+Colab, each notebook's first cell installs it with pip. The stand-in changes that cell in three
+places only, so that no network is needed: pip installs a wheel built once from this folder
+instead of the remote repository, a cell that clones the repository (the appendix fetches the
+recorded benchmark results) clones this repository's current branch, and Colab's folder /content
+is a temporary folder. Each notebook runs top to bottom in a fresh kernel, its first cell twice
+(Colab readers run it again after "Restart session"), with ``google.colab`` present in
+``sys.modules`` as on Colab.
 
 It fails, naming the notebook and the cell, on an error in a cell that is not tagged
 ``raises-exception`` and on any warning a cell prints (a Colab reader sees it in a red box). Other
@@ -46,15 +48,22 @@ class ColabFailure(Exception):
     """What went wrong in one notebook, naming it and its cell."""
 
 
-def as_on_colab(nb: nbformat.NotebookNode, wheel: Path) -> nbformat.NotebookNode:
+def as_on_colab(nb: nbformat.NotebookNode, wheel: Path, content: Path) -> nbformat.NotebookNode:
     """The notebook as the stand-in runs it: a first cell that makes ``google.colab`` importable,
-    then the notebook with its install cell pointed at a wheel built from this folder, that cell
-    run twice."""
+    then the notebook with its install cell pointed at a wheel built from this folder (and, where
+    it clones the repository, at this repository's HEAD, into ``content`` instead of Colab's
+    /content), that cell run twice."""
     first = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
     install = nb.cells[first]
     if REQUIREMENT not in install.source:
         raise ColabFailure(f"the first code cell does not install {REQUIREMENT}")
     source = install.source.replace(REQUIREMENT, f'"nnlib-book @ {wheel.as_uri()}"')
+    head = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip() or "main"
+    source = re.sub(r'^(\s*)repository = ".*"$', rf'\1repository = "{ROOT.as_uri()}"', source,
+                    flags=re.M)
+    source = re.sub(r'^(\s*)branch = ".*"$', rf'\1branch = "{head}"', source, flags=re.M)
+    source = source.replace('"/content', f'"{content}')
 
     def local():
         return nbformat.v4.new_code_cell(source, metadata=dict(install.metadata))
@@ -96,8 +105,8 @@ def build_wheel(folder: Path) -> Path:
     return next(folder.glob("nnlib_book-*.whl"))
 
 
-def run(path: Path, wheel: Path) -> float:
-    nb = as_on_colab(nbformat.read(path, as_version=4), wheel)
+def run(path: Path, wheel: Path, content: Path) -> float:
+    nb = as_on_colab(nbformat.read(path, as_version=4), wheel, content)
     kernel = AsyncKernelManager(kernel_name="python3",
                                 kernel_spec_manager=CurrentEnvironmentKernels())
     client = NotebookClient(nb, km=kernel, timeout=CELL_TIMEOUT, allow_errors=True,
@@ -121,11 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
     failed = 0
     folder = tempfile.TemporaryDirectory()
-    wheel = build_wheel(Path(folder.name))
+    wheel = build_wheel(Path(folder.name) / "wheel")
+    content = Path(folder.name) / "content"          # Colab's /content, where files persist
     for path in notebooks:
         name = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
         try:
-            seconds = run(path.resolve(), wheel)
+            seconds = run(path.resolve(), wheel, content)
             print(f"ran {name} as on Colab in {seconds:.1f} s", flush=True)
         except ColabFailure as failure:
             failed += 1

@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -150,6 +151,17 @@ def install_chromium() -> tuple[str | None, str]:
     return None, "apt-get installed chromium, yet no chromium executable is on PATH"
 
 
+class Background:
+    """A command started now and waited for later; its output is kept until then."""
+
+    def __init__(self, *cmd: str | Path) -> None:
+        self.cmd = [str(c) for c in cmd]
+        self.start = time.perf_counter()
+        self.output = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.output,
+                                        stderr=subprocess.STDOUT, text=True)
+
+
 class Steps:
     """Runs the named steps in order and prints how long each took."""
 
@@ -162,6 +174,16 @@ class Steps:
         start = time.perf_counter()
         run(*cmd, env=env)
         self.times.append((name, time.perf_counter() - start))
+
+    def wait(self, name: str, job: Background) -> None:
+        """Wait for a background command, print its output, stop if it failed."""
+        code = job.process.wait()
+        self.times.append((name + " (beside the others)", time.perf_counter() - job.start))
+        job.output.seek(0)
+        print(f"\n=== {name}\n{job.output.read()}", flush=True)
+        if code != 0:
+            print(f"\nFAILED ({code}): {' '.join(job.cmd)}", file=sys.stderr)
+            raise SystemExit(code)
 
     def report(self) -> None:
         print("\n=== timings")
@@ -268,9 +290,10 @@ def main() -> int:
 
 def test(steps: Steps, rest: list[str]) -> None:
     steps("export check", PYTHON, "tools/export.py", "--check")
+    # two workers; --dist loadfile keeps each notebook's cells together, in one kernel
     steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests",
           "chapters", "--ignore=tests/browser", "--nbval", "--nbval-current-env",
-          "--nbval-cell-timeout=600", *rest)
+          "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", *rest)
     if "-k" in rest or any(arg.startswith("-k") for arg in rest):
         steps.notes.append("Ran only the tests that -k selects: the oldest-Python-and-NumPy "
                            "tests, the Colab stand-in, the book build and the browser test were "
@@ -286,9 +309,11 @@ def test(steps: Steps, rest: list[str]) -> None:
         steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: {why_not}")
     colab, why_not = side_environment(".venv-colab", "tools/colab-requirements.txt",
                                       editable=False)
-    if colab:
-        steps("every chapter as on Colab (tools/colab.py)", colab, "tools/colab.py")
+    if colab:   # runs beside the book build and the browser test; its report comes after them
+        print("\n=== every chapter as on Colab (tools/colab.py), beside the next steps", flush=True)
+        colab_run = Background(colab, "tools/colab.py")
     else:
+        colab_run = None
         steps.notes.append(f"SKIPPED the Colab stand-in: {why_not}")
     book(steps, strict=True)
     chromium, why_not = find_chromium(), ""
@@ -303,6 +328,8 @@ def test(steps: Steps, rest: list[str]) -> None:
         env = {**os.environ, "NNLIB_NO_CHROMIUM": why_not}
     steps("browser test of _build/html in Chromium", PYTHON, "-m", "pytest", "tests/browser",
           "-rs", env=env)
+    if colab_run is not None:
+        steps.wait("every chapter as on Colab (tools/colab.py)", colab_run)
     steps.report()
 
 
