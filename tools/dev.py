@@ -168,6 +168,7 @@ class Steps:
     def __init__(self) -> None:
         self.times: list[tuple[str, float]] = []
         self.notes: list[str] = []
+        self.start = time.perf_counter()
 
     def __call__(self, name: str, *cmd: str | Path, env: dict | None = None) -> None:
         print(f"\n=== {name}", flush=True)
@@ -189,7 +190,7 @@ class Steps:
         print("\n=== timings")
         for name, seconds in self.times:
             print(f"  {name:<48} {seconds:7.1f} s")
-        print(f"  {'total':<48} {sum(s for _, s in self.times):7.1f} s")
+        print(f"  {'total, wall clock':<48} {time.perf_counter() - self.start:7.1f} s")
         for note in self.notes:
             print(f"\n{note}")
 
@@ -315,6 +316,18 @@ def test(steps: Steps, rest: list[str]) -> None:
     else:
         colab_run = None
         steps.notes.append(f"SKIPPED the Colab stand-in: {why_not}")
+    try:
+        book_and_browser(steps)
+    finally:                      # a failed step stops the command: the stand-in stops with it
+        if colab_run is not None and colab_run.process.poll() is None and sys.exc_info()[0]:
+            colab_run.process.kill()
+    if colab_run is not None:
+        steps.wait("every chapter as on Colab (tools/colab.py)", colab_run)
+    steps.report()
+
+
+def book_and_browser(steps: Steps) -> None:
+    """The strict book build, then the browser test of the built book."""
     book(steps, strict=True)
     chromium, why_not = find_chromium(), ""
     if chromium is None:
@@ -328,9 +341,6 @@ def test(steps: Steps, rest: list[str]) -> None:
         env = {**os.environ, "NNLIB_NO_CHROMIUM": why_not}
     steps("browser test of _build/html in Chromium", PYTHON, "-m", "pytest", "tests/browser",
           "-rs", env=env)
-    if colab_run is not None:
-        steps.wait("every chapter as on Colab (tools/colab.py)", colab_run)
-    steps.report()
 
 
 if __name__ == "__main__":
