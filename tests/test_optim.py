@@ -322,7 +322,7 @@ def test_float32_parameters_and_state_stay_float32_and_close_to_float64(optimize
     (RMSprop, dict(momentum=0.9, centered=True), {"step", "square_avg", "grad_avg", "momentum_buffer"}),
     (Adam, dict(), {"step", "exp_avg", "exp_avg_sq"}),
     (AdamW, dict(), {"step", "exp_avg", "exp_avg_sq"}),
-], ids=str)
+], ids=lambda value: str(sorted(value) if isinstance(value, set) else value))
 def test_state_is_created_at_a_parameters_first_step_with_pytorchs_names(optimizer_class, options, keys):
     p = Parameter(np.array(START))
     optimizer = optimizer_class([p], **options)
