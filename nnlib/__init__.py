@@ -24,6 +24,12 @@ from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import conv_output_size, Conv2d
 from .pooling import MaxPool2d, AvgPool2d
 from .flatten import Flatten
+from .embedding import (Embedding, SinusoidalPositionalEncoding,
+    LearnedPositionalEncoding)
+from .normalization import LayerNorm
+from .gelu import erf, GELU
+from .attention import (scaled_dot_product_attention,
+    scaled_dot_product_attention_backward, MultiheadAttention)
 
 __version__ = "0.1.0"
 
@@ -36,4 +42,7 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
            "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
            "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Embedding",
+           "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
+           "erf", "GELU", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_backward", "MultiheadAttention"]
