@@ -30,6 +30,7 @@ from .normalization import LayerNorm
 from .gelu import erf, GELU
 from .attention import (scaled_dot_product_attention,
     scaled_dot_product_attention_backward, MultiheadAttention)
+from .transformer import TransformerBlock, TransformerLM
 
 __version__ = "0.1.0"
 
@@ -45,4 +46,5 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Embedding",
            "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
            "erf", "GELU", "scaled_dot_product_attention",
-           "scaled_dot_product_attention_backward", "MultiheadAttention"]
+           "scaled_dot_product_attention_backward", "MultiheadAttention",
+           "TransformerBlock", "TransformerLM"]

@@ -97,23 +97,26 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
     def forward(self, x):
-        """x Phi(x), exactly or with the tanh approximation; x is kept for backward."""
+        """x Phi(x), exactly or with the tanh approximation. x and Phi(x) (or the tanh)
+        are kept for backward, which then needs no second erf."""
         checks.array(x, "x", self, dtype="floating")
-        self.save_for_backward(x)
         if self.approximate == "tanh":
-            return 0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + _KAPPA * x ** 3)))
-        return 0.5 * x * (1 + erf(x * _SQRT_HALF))
+            t = np.tanh(_SQRT_2_OVER_PI * (x + _KAPPA * x ** 3))
+            self.save_for_backward(x, t)
+            return 0.5 * x * (1 + t)
+        cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+        self.save_for_backward(x, cdf)
+        return x * cdf
 
     def backward(self, grad_output, input_grad=True):
         """dL/dx = dL/dy GELU'(x): Phi(x) + x phi(x), or the tanh form's derivative."""
-        x, = self.saved
+        x, saved = self.saved
         checks.gradient(grad_output, self, x.shape, x.dtype)
         if not input_grad:
             return None
         if self.approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (x + _KAPPA * x ** 3))
+            t = saved
             slope = _SQRT_2_OVER_PI * (1 + 3 * _KAPPA * x * x)
             return grad_output * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope)
-        cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
         pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return grad_output * (cdf + x * pdf)
+        return grad_output * (saved + x * pdf)
