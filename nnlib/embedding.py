@@ -120,7 +120,10 @@ class SinusoidalPositionalEncoding(Module):
 
     def forward(self, x):
         """x plus the table's first T rows, in x's dtype."""
-        checks.array(x, "x", self, shape=(None, None, self.d_model), dtype="floating")
+        checks.array(x, "x", self, dtype="floating")
+        if x.ndim != 3 or x.shape[2] != self.d_model:
+            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
+                        x.shape, "a batch of sequences of d_model features")
         if x.shape[1] > self.max_len:
             checks.fail(ValueError, self, "x", f"at most max_len = {self.max_len} "
                         "positions", x.shape[1], "build the layer with a larger "
@@ -176,8 +179,10 @@ class LearnedPositionalEncoding(Module):
 
     def forward(self, x):
         """x plus the first T rows of ``weight``."""
-        checks.array(x, "x", self, shape=(None, None, self.d_model),
-                     dtype=self.weight.dtype)
+        checks.array(x, "x", self, dtype=self.weight.dtype)
+        if x.ndim != 3 or x.shape[2] != self.d_model:
+            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
+                        x.shape, "a batch of sequences of d_model features")
         if x.shape[1] > self.max_len:
             checks.fail(ValueError, self, "x", f"at most max_len = {self.max_len} "
                         "positions", x.shape[1], "build the layer with a larger "
