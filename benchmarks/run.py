@@ -1,4 +1,4 @@
-"""How fast is nnlib? Its time on five workloads against PyTorch, scikit-learn and bare NumPy.
+"""How fast is nnlib? Its time on six workloads against PyTorch, scikit-learn and bare NumPy.
 
     python3 tools/dev.py bench                         the table (about two minutes)
     python3 tools/dev.py bench --json results/x.json   and the same numbers as JSON, for the appendix
@@ -14,7 +14,11 @@ Workloads (float32 unless said otherwise):
   conv2d         Conv2d(16, 32, 3, padding=1) forward + backward on a batch of (64, 16, 28, 28);
   maxpool2d      MaxPool2d(2) forward + backward on (64, 32, 28, 28);
   digits_cnn     one epoch of chapter 13's network on scikit-learn's 1,797 digits, in float64 as in
-                 the chapter: Adam, batches of 32.
+                 the chapter: Adam, batches of 32;
+  transformer    one pre-norm TransformerBlock of chapter 16 (d_model 128, 4 heads, MLP width 512,
+                 causal), forward + backward on a batch of (16, 64, 128), against PyTorch's
+                 TransformerEncoderLayer(norm_first=True, activation="gelu", dropout=0) with the same
+                 parameters and mask.
 Sides, each measured in this process, alternately, as the median of several repeats after a warm-up:
   nnlib; PyTorch on the CPU when it is installed (`pip install torch==2.13.0`); scikit-learn's
   MLPClassifier for the MLP epoch (same architecture, one epoch of plain SGD); and a bare-NumPy
@@ -48,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conv_pool import plain_im2col_conv  # noqa: E402  (benchmarks/conv_pool.py)
 
 from nnlib import (SGD, Adam, BatchNorm2d, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss,  # noqa: E402
-                   Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, predict)
+                   Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, TransformerBlock, predict)
 
 try:
     import torch
@@ -515,6 +519,52 @@ def cnn_workloads(args, use_torch: bool):
 
 # -- the machine ------------------------------------------------------------------------------------------
 
+# -- a transformer block of chapter 16 -------------------------------------------------------------------
+
+def transformer_workloads(args, use_torch: bool):
+    n, t, d, heads = args.block_shape
+    ff = 4 * d
+    rng = np.random.default_rng(0)
+    block = TransformerBlock(d, heads, dim_feedforward=ff, rng=rng, dtype=np.float32)
+    x = rng.normal(size=(n, t, d)).astype(np.float32)
+    grad = rng.normal(size=(n, t, d)).astype(np.float32)
+
+    def nnlib_block():
+        block.zero_grad()
+        out = block(x)
+        return [out, block.backward(grad)]
+
+    reference = nnlib_block()
+    diffs, steps = {}, {"nnlib": nnlib_block}
+    if use_torch:
+        layer = torch.nn.TransformerEncoderLayer(d, heads, dim_feedforward=ff, dropout=0.0,
+                                                 activation="gelu", batch_first=True,
+                                                 norm_first=True)
+        transposed = {"linear1.weight", "linear2.weight", "self_attn.out_proj.weight"}
+        state = {k: torch.from_numpy(np.ascontiguousarray(v.T if k in transposed else v))
+                 for k, v in block.state_dict().items()}
+        layer.load_state_dict(state)
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(t)
+        xt = torch.tensor(x, requires_grad=True)
+        gt = torch.from_numpy(grad)
+
+        def torch_block():
+            layer.zero_grad()
+            xt.grad = None
+            out = layer(xt, src_mask=mask, is_causal=True)
+            out.backward(gt)
+            return [to_numpy(out), to_numpy(xt.grad)]
+        diffs["torch"] = agree("transformer", "torch",
+                               relative_difference(torch_block(), reference), 1e-4)
+        steps["torch"] = torch_block
+    times = measure(steps, args.repeats * 4, args.warmup)
+    forward = 2 * n * t * (4 * d * d + 2 * d * ff) + 2 * 2 * n * t * t * d   # products only
+    yield row("transformer", f"TransformerBlock({d}, {heads}, dim_feedforward={ff}), causal, "
+              f"forward + backward, input ({n}, {t}, {d})", times, diffs, 3 * forward,
+              {"torch": "TransformerEncoderLayer(norm_first=True, activation='gelu', dropout=0), "
+                        "the same parameters and causal mask"} if use_torch else {})
+
+
 def gemm_rate(size: int, repeats: int) -> float:
     """GFLOP/s of a float32 (size x size) @ (size x size) product: the machine's dense ceiling."""
     rng = np.random.default_rng(0)
@@ -591,22 +641,25 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for NumPy's BLAS and PyTorch (default: BLAS's own setting)")
-    parser.add_argument("--only", default="mlp,tiny,conv,cnn",
-                        help="comma-separated: mlp, tiny, conv, cnn")
+    parser.add_argument("--only", default="mlp,tiny,conv,cnn,transformer",
+                        help="comma-separated: mlp, tiny, conv, cnn, transformer")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one repeat: checks that everything runs, measures nothing")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--profile", action="store_true", help="profile nnlib's epochs instead of timing")
     args = parser.parse_args(argv)
-    groups = {"mlp": mlp_workloads, "tiny": tiny_workloads, "conv": conv_workloads, "cnn": cnn_workloads}
+    groups = {"mlp": mlp_workloads, "tiny": tiny_workloads, "conv": conv_workloads, "cnn": cnn_workloads,
+              "transformer": transformer_workloads}
     args.only = [group.strip() for group in args.only.split(",")]
     unknown = [group for group in args.only if group not in groups]
     if unknown:
         parser.error(f"--only: unknown group(s) {', '.join(unknown)}; choose from {', '.join(groups)}")
     args.samples, args.tiny_samples, args.conv_batch, args.digits = 20_000, 4000, 64, 1797
+    args.block_shape = (16, 64, 128, 4)           # batch, length, d_model, heads
     if args.quick:
         args.samples, args.tiny_samples, args.conv_batch, args.digits = 512, 256, 2, 96
+        args.block_shape = (2, 8, 16, 2)
         args.repeats, args.warmup = 1, 0
         print("--quick: tiny sizes, one repeat; this checks that every side runs and agrees, the times "
               "mean nothing")

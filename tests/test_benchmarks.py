@@ -14,7 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "run.py"
-WORKLOADS = ["mlp_epoch", "mlp_inference", "tiny_epoch", "conv2d", "maxpool2d", "digits_cnn"]
+WORKLOADS = ["mlp_epoch", "mlp_inference", "tiny_epoch", "conv2d", "maxpool2d", "digits_cnn",
+             "transformer"]
 
 
 def load_run_module():
