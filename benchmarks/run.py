@@ -1,4 +1,4 @@
-"""How fast is nnlib? Its time on five workloads against PyTorch, scikit-learn and bare NumPy.
+"""How fast is nnlib? Its time on six workloads against PyTorch, scikit-learn and bare NumPy.
 
     python3 tools/dev.py bench                         the table (about two minutes)
     python3 tools/dev.py bench --json results/x.json   and the same numbers as JSON, for the appendix
@@ -17,6 +17,10 @@ Workloads (float32 unless said otherwise):
                  the chapter: Adam, batches of 32;
   tape_epoch     mlp_epoch's epoch written with chapter 14's nnlib.Tensor (a recorded tape and
                  loss.backward()), against the same epoch with nnlib's layers, in the same run.
+  transformer    one pre-norm TransformerBlock of chapter 16 (d_model 128, 4 heads, MLP width 512,
+                 causal), forward + backward on a batch of (16, 64, 128), against PyTorch's
+                 TransformerEncoderLayer(norm_first=True, activation="gelu", dropout=0) with the same
+                 parameters and mask.
 Sides, each measured in this process, alternately, as the median of several repeats after a warm-up:
   nnlib; PyTorch on the CPU when it is installed (`pip install torch==2.13.0`); scikit-learn's
   MLPClassifier for the MLP epoch (same architecture, one epoch of plain SGD); and a bare-NumPy
@@ -50,7 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conv_pool import plain_im2col_conv  # noqa: E402  (benchmarks/conv_pool.py)
 
 from nnlib import (SGD, Adam, BatchNorm2d, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss,  # noqa: E402
-                   Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Tensor, predict)
+                   Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential, Tensor,
+                   TransformerBlock, predict)
 
 try:
     import torch
@@ -575,6 +580,52 @@ def tape_workloads(args, use_torch: bool):
               times, diffs, flops, notes, extra)
 
 
+# -- a transformer block of chapter 16 -------------------------------------------------------------------
+
+def transformer_workloads(args, use_torch: bool):
+    n, t, d, heads = args.block_shape
+    ff = 4 * d
+    rng = np.random.default_rng(0)
+    block = TransformerBlock(d, heads, dim_feedforward=ff, rng=rng, dtype=np.float32)
+    x = rng.normal(size=(n, t, d)).astype(np.float32)
+    grad = rng.normal(size=(n, t, d)).astype(np.float32)
+
+    def nnlib_block():
+        block.zero_grad()
+        out = block(x)
+        return [out, block.backward(grad)]
+
+    reference = nnlib_block()
+    diffs, steps = {}, {"nnlib": nnlib_block}
+    if use_torch:
+        layer = torch.nn.TransformerEncoderLayer(d, heads, dim_feedforward=ff, dropout=0.0,
+                                                 activation="gelu", batch_first=True,
+                                                 norm_first=True)
+        transposed = {"linear1.weight", "linear2.weight", "self_attn.out_proj.weight"}
+        state = {k: torch.from_numpy(np.ascontiguousarray(v.T if k in transposed else v))
+                 for k, v in block.state_dict().items()}
+        layer.load_state_dict(state)
+        mask = torch.nn.Transformer.generate_square_subsequent_mask(t)
+        xt = torch.tensor(x, requires_grad=True)
+        gt = torch.from_numpy(grad)
+
+        def torch_block():
+            layer.zero_grad()
+            xt.grad = None
+            out = layer(xt, src_mask=mask, is_causal=True)
+            out.backward(gt)
+            return [to_numpy(out), to_numpy(xt.grad)]
+        diffs["torch"] = agree("transformer", "torch",
+                               relative_difference(torch_block(), reference), 1e-4)
+        steps["torch"] = torch_block
+    times = measure(steps, args.repeats * 4, args.warmup)
+    forward = 2 * n * t * (4 * d * d + 2 * d * ff) + 2 * 2 * n * t * t * d   # products only
+    yield row("transformer", f"TransformerBlock({d}, {heads}, dim_feedforward={ff}), causal, "
+              f"forward + backward, input ({n}, {t}, {d})", times, diffs, 3 * forward,
+              {"torch": "TransformerEncoderLayer(norm_first=True, activation='gelu', dropout=0), "
+                        "the same parameters and causal mask"} if use_torch else {})
+
+
 # -- the machine ------------------------------------------------------------------------------------------
 
 def gemm_rate(size: int, repeats: int) -> float:
@@ -653,8 +704,8 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (default 1)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for NumPy's BLAS and PyTorch (default: BLAS's own setting)")
-    parser.add_argument("--only", default="mlp,tiny,conv,cnn,tape",
-                        help="comma-separated: mlp, tiny, conv, cnn, tape")
+    parser.add_argument("--only", default="mlp,tiny,conv,cnn,tape,transformer",
+                        help="comma-separated: mlp, tiny, conv, cnn, tape, transformer")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if installed")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and one repeat: checks that everything runs, measures nothing")
@@ -662,14 +713,16 @@ def main(argv=None) -> None:
     parser.add_argument("--profile", action="store_true", help="profile nnlib's epochs instead of timing")
     args = parser.parse_args(argv)
     groups = {"mlp": mlp_workloads, "tiny": tiny_workloads, "conv": conv_workloads, "cnn": cnn_workloads,
-              "tape": tape_workloads}
+              "tape": tape_workloads, "transformer": transformer_workloads}
     args.only = [group.strip() for group in args.only.split(",")]
     unknown = [group for group in args.only if group not in groups]
     if unknown:
         parser.error(f"--only: unknown group(s) {', '.join(unknown)}; choose from {', '.join(groups)}")
     args.samples, args.tiny_samples, args.conv_batch, args.digits = 20_000, 4000, 64, 1797
+    args.block_shape = (16, 64, 128, 4)           # batch, length, d_model, heads
     if args.quick:
         args.samples, args.tiny_samples, args.conv_batch, args.digits = 512, 256, 2, 96
+        args.block_shape = (2, 8, 16, 2)
         args.repeats, args.warmup = 1, 0
         print("--quick: tiny sizes, one repeat; this checks that every side runs and agrees, the times "
               "mean nothing")

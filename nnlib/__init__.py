@@ -25,6 +25,13 @@ from .conv import conv_output_size, Conv2d
 from .pooling import MaxPool2d, AvgPool2d
 from .flatten import Flatten
 from .autograd import Tensor, unbroadcast, no_grad, is_grad_enabled
+from .embedding import (Embedding, SinusoidalPositionalEncoding,
+    LearnedPositionalEncoding)
+from .normalization import LayerNorm
+from .gelu import erf, GELU
+from .attention import (scaled_dot_product_attention,
+    scaled_dot_product_attention_backward, MultiheadAttention)
+from .transformer import TransformerBlock, TransformerLM
 
 __version__ = "0.1.0"
 
@@ -38,4 +45,7 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
            "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size",
            "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor", "unbroadcast",
-           "no_grad", "is_grad_enabled"]
+           "no_grad", "is_grad_enabled", "Embedding", "SinusoidalPositionalEncoding",
+           "LearnedPositionalEncoding", "LayerNorm", "erf", "GELU",
+           "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
+           "MultiheadAttention", "TransformerBlock", "TransformerLM"]

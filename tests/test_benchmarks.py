@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "run.py"
 WORKLOADS = ["mlp_epoch", "mlp_inference", "tiny_epoch", "conv2d", "maxpool2d", "digits_cnn",
-             "tape_epoch"]
+             "tape_epoch", "transformer"]
 
 
 def load_run_module():
@@ -48,7 +48,7 @@ def check_results(stdout, data, with_torch):
     mlp = data["workloads"][0]
     assert {"numpy", "sklearn"} <= set(mlp["seconds"])
     assert set(mlp["extra_seconds"]) == {"sklearn, float64 data", "nnlib, with dL/dx"}
-    tape = data["workloads"][-1]                 # the epoch on chapter 14's tape, and with layers
+    tape = next(w for w in data["workloads"] if w["name"] == "tape_epoch")   # and with layers
     assert set(tape["extra_seconds"]) == {"nnlib layers (Sequential)"}
     assert "tape/layers" in tape["notes"]["nnlib"] and "numpy" in tape["seconds"]
 

@@ -1,0 +1,369 @@
+# Generated from chapters/15_attention.ipynb by tools/export.py. Do not edit.
+"""Attention: ``scaled_dot_product_attention``, its backward pass, and
+``MultiheadAttention``.
+
+Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
+
+import math
+import numpy as np
+from nnlib import Linear, Module, Parameter, checks
+
+__all__ = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward",
+           "MultiheadAttention"]
+
+
+def _check_inputs(query, key, value, owner):
+    """Check query (..., L, E), key (..., S, E) and value (..., S, Ev): arrays of one
+    floating dtype with the same leading dimensions."""
+    checks.array(query, "query", owner, shape=(..., None, None), dtype="floating")
+    lead, e = query.shape[:-2], query.shape[-1]
+    checks.array(key, "key", owner, dtype=query.dtype)
+    if not checks.shape_matches(key.shape, (*lead, None, e)):
+        checks.fail(ValueError, owner, "key", f"of shape (..., S, {e}) with query's "
+                    f"leading dimensions {lead}", key.shape)
+    checks.array(value, "value", owner, dtype=query.dtype)
+    if not checks.shape_matches(value.shape, (*key.shape[:-1], None)):
+        checks.fail(ValueError, owner, "value", f"of shape (..., {key.shape[-2]}, Ev) "
+                    f"with key's leading dimensions {lead}", value.shape)
+
+
+def _additive_mask(mask, name, owner, dtype, allowed, fix):
+    """A boolean mask as 0 where it equals ``allowed`` and -inf elsewhere; a float mask
+    of ``dtype`` as it is: what is added to the scores."""
+    checks.array(mask, name, owner)
+    if mask.dtype == np.bool_:
+        return np.where(mask == allowed, 0.0, -np.inf).astype(dtype)
+    if mask.dtype != dtype:
+        checks.fail(ValueError, owner, name, f"boolean, or {np.dtype(dtype).name} as "
+                    "query (added to the scores)", f"dtype {mask.dtype.name}", fix)
+    return mask
+
+
+def _broadcasts(shape, target):
+    """Whether an array of ``shape`` broadcasts to ``target`` without growing it."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _attend(query, key, value, mask, scale):
+    """softmax(Q K^T scale + mask) V and the weights; a row masked entirely (every
+    score -inf) gets weights 0."""
+    scores = query @ np.swapaxes(key, -1, -2)
+    scores *= scale
+    if mask is not None:
+        scores += mask
+    top = scores.max(axis=-1, keepdims=True)
+    top[np.isneginf(top)] = 0                     # a row masked entirely: exp(-inf) = 0
+    scores -= top
+    weights = np.exp(scores, out=scores)          # masked positions: exactly 0
+    total = weights.sum(axis=-1, keepdims=True)
+    total[total == 0] = 1                         # ... and such a row stays 0
+    weights /= total
+    return weights @ value, weights
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=False,
+                                 scale=None):
+    """Attention: ``softmax(query key^T scale + mask) value``, and the weights.
+
+    Derived in chapter 15, "Attention". The arguments of
+    ``torch.nn.functional.scaled_dot_product_attention``, with its semantics: a
+    boolean ``attn_mask`` is True where a query may look at a key (the opposite of
+    ``MultiheadAttention``'s masks), a float one is added to the scores;
+    ``is_causal=True`` lets query i look at keys j <= i. A row whose every key is
+    masked gets weights 0 and output 0, as PyTorch's function gives. Unlike PyTorch's,
+    it returns the weights too: ``scaled_dot_product_attention_backward`` needs them.
+    Attention dropout and grouped-query attention are not supported.
+
+    Parameters
+    ----------
+    query : numpy.ndarray
+        Shape (..., L, E), float32 or float64.
+    key : numpy.ndarray
+        Shape (..., S, E): query's leading dimensions and E, and its dtype.
+    value : numpy.ndarray
+        Shape (..., S, Ev), key's leading dimensions and S.
+    attn_mask : numpy.ndarray, optional
+        Boolean, or of query's dtype; broadcastable to the scores' shape (..., L, S).
+    is_causal : bool, default False
+        Mask every key j > i for query i (the mask is then built here; pass no
+        ``attn_mask``).
+    scale : float, optional
+        The factor of the scores; default 1 / sqrt(E).
+
+    Returns
+    -------
+    output : numpy.ndarray
+        Shape (..., L, Ev), query's dtype.
+    weights : numpy.ndarray
+        Shape (..., L, S): each row sums to 1, or is 0 where every key is masked.
+    """
+    owner = "scaled_dot_product_attention"
+    _check_inputs(query, key, value, owner)
+    scores_shape = query.shape[:-1] + key.shape[-2:-1]
+    mask = None
+    if attn_mask is not None:
+        mask = _additive_mask(attn_mask, "attn_mask", owner, query.dtype, True,
+                              "a boolean mask is True where a query may look at a key")
+        if not _broadcasts(mask.shape, scores_shape):
+            checks.fail(ValueError, owner, "attn_mask", "broadcastable to the scores' "
+                        f"shape (..., L, S) = {scores_shape}", mask.shape)
+    if is_causal:
+        if attn_mask is not None:
+            checks.fail(ValueError, owner, "attn_mask", "None when is_causal=True",
+                        "a mask", "pass one or the other (PyTorch refuses both too)")
+        allowed = np.tril(np.ones(scores_shape[-2:], dtype=bool))
+        mask = _additive_mask(allowed, "attn_mask", owner, query.dtype, True, "")
+    if scale is None:
+        scale = 1 / math.sqrt(query.shape[-1])
+    scale = checks.real(scale, "scale", owner)
+    return _attend(query, key, value, mask, scale)
+
+
+def scaled_dot_product_attention_backward(grad_output, query, key, value, weights,
+                                          scale=None):
+    """The gradients of ``scaled_dot_product_attention`` with respect to its inputs.
+
+    Derived in chapter 15, "Attention". With G = dL/d(output), P the weights and c the
+    scale: dL/dvalue = P^T G, dL/dP = G value^T, dL/dS = P * (dL/dP - rowsum(dL/dP * P))
+    (the softmax's Jacobian, never built), dL/dquery = c dL/dS key and dL/dkey =
+    c dL/dS^T query, in batched matrix products. Masked positions (weight 0) get
+    gradient exactly 0. The mask itself gets no gradient.
+
+    Parameters
+    ----------
+    grad_output : numpy.ndarray
+        dL/d(output), shape (..., L, Ev), query's dtype.
+    query, key, value : numpy.ndarray
+        The forward pass's inputs, shapes (..., L, E), (..., S, E), (..., S, Ev).
+    weights : numpy.ndarray
+        The weights the forward pass returned, shape (..., L, S).
+    scale : float, optional
+        The forward pass's scale; default 1 / sqrt(E).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (dL/dquery, dL/dkey, dL/dvalue), of the inputs' shapes.
+    """
+    owner = "scaled_dot_product_attention_backward"
+    _check_inputs(query, key, value, owner)
+    checks.array(weights, "weights", owner, shape=query.shape[:-1] + key.shape[-2:-1],
+                 dtype=query.dtype)
+    checks.gradient(grad_output, owner, weights.shape[:-1] + value.shape[-1:],
+                    query.dtype)
+    c = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    grad_value = np.swapaxes(weights, -1, -2) @ grad_output
+    grad_scores = grad_output @ np.swapaxes(value, -1, -2)         # dL/dP
+    grad_scores -= np.sum(grad_scores * weights, axis=-1, keepdims=True)
+    grad_scores *= weights                                         # dL/dS
+    grad_scores *= c
+    return grad_scores @ key, np.swapaxes(grad_scores, -1, -2) @ query, grad_value
+
+
+def _uniform_fan_in(fan_in, fan_out, rng, dtype):
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's initial weight of a Linear, here
+    in nnlib's (in, out) layout."""
+    bound = 1 / math.sqrt(fan_in)
+    return rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype)
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention with PyTorch's arguments, parameters and masks.
+
+    Derived in chapter 15, "Attention". As ``torch.nn.MultiheadAttention``: the inputs
+    are projected, ``q = query @ W_q^T + b_q`` (and k, v likewise) with ``W_q, W_k,
+    W_v`` the row blocks [0, E), [E, 2E), [2E, 3E) of ``in_proj_weight``; each of the
+    ``num_heads`` heads attends with its ``head_dim = embed_dim / num_heads`` columns
+    and scale 1 / sqrt(head_dim); the heads' outputs, side by side, go through
+    ``out_proj``. Differences from PyTorch: ``batch_first`` defaults to True; inputs
+    must be batched; a query whose every key is masked gets weights 0 and the output
+    ``out_proj.bias`` (PyTorch: NaN); ``dropout``, ``add_bias_kv``, ``add_zero_attn``,
+    ``kdim`` and ``vdim`` only at their defaults.
+
+    Parameter mapping: ``in_proj_weight`` (3E, E), ``in_proj_bias`` (3E,) and
+    ``out_proj.bias`` (E,) are PyTorch's arrays as they are; ``out_proj`` is an nnlib
+    ``Linear``, whose ``weight`` (E, E) is stored (in, out): PyTorch's
+    ``out_proj.weight`` transposed. The state dict keys are PyTorch's.
+
+    ``forward(query, key, value, ...)`` returns ``(output, weights)``; ``backward``
+    takes dL/d(output) and returns ``(dL/dquery, dL/dkey, dL/dvalue)`` (None with
+    ``input_grad=False``); in self-attention, where one array is passed three times,
+    its gradient is the sum of the three. The returned weights get no gradient.
+
+    Parameters
+    ----------
+    embed_dim : int
+        E, the width of the inputs and the output.
+    num_heads : int
+        H; it must divide E.
+    dropout : float, default 0.0
+        Must be 0 (attention dropout is not supported).
+    bias : bool, default True
+        Whether the projections have biases (``in_proj_bias``, ``out_proj.bias``).
+    add_bias_kv, add_zero_attn : bool, default False
+        Must be False.
+    kdim, vdim : int or None
+        Must be None or E.
+    batch_first : bool, default True
+        Whether inputs and output are (N, T, E); otherwise (T, N, E).
+    rng : numpy.random.Generator, int or None
+        The generator for the initial weights, or the seed of a new one.
+    dtype : floating dtype, default np.float64
+        The dtype of the parameters, and the only dtype of input the layer accepts.
+
+    Attributes
+    ----------
+    in_proj_weight : Parameter
+        Shape (3E, E), PyTorch's (out, in) layout.
+    in_proj_bias : Parameter or None
+        Shape (3E,).
+    out_proj : Linear
+        E to E; its ``weight`` is (in, out).
+    head_dim : int
+        E / H.
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=True, rng=None,
+                 dtype=np.float64):
+        e = self.embed_dim = checks.positive_int(embed_dim, "embed_dim", self)
+        h = self.num_heads = checks.positive_int(num_heads, "num_heads", self)
+        if e % h:
+            divisors = [d for d in range(1, e + 1) if e % d == 0]
+            checks.fail(ValueError, self, "embed_dim", f"divisible by num_heads = {h}",
+                        e, f"choose num_heads among {divisors}")
+        self.head_dim = e // h
+        self._refuse_options(dropout, add_bias_kv, add_zero_attn, kdim, vdim)
+        self.batch_first = bool(batch_first)
+        dtype = checks.floating_dtype(dtype, "dtype", self)
+        rng = np.random.default_rng(rng)
+        bound = math.sqrt(6 / (3 * e + e))                  # Xavier uniform, (3E, E)
+        weight = rng.uniform(-bound, bound, (3 * e, e)).astype(dtype)
+        self.in_proj_weight = Parameter(weight)
+        self.in_proj_bias = Parameter(np.zeros(3 * e, dtype)) if bias else None
+        self.out_proj = Linear(e, e, bias=bias, init=_uniform_fan_in, rng=rng,
+                               dtype=dtype)
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def __repr__(self):
+        return (f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads="
+                f"{self.num_heads}, bias={self.in_proj_bias is not None}, "
+                f"batch_first={self.batch_first})")
+
+    def _refuse_options(self, dropout, add_bias_kv, add_zero_attn, kdim, vdim):
+        """Refuse PyTorch's options that nnlib does not implement."""
+        fix = "nnlib's MultiheadAttention does not implement this option of PyTorch's"
+        if dropout != 0:
+            checks.fail(ValueError, self, "dropout", "0.0", repr(dropout), "attention "
+                        "dropout is not implemented; apply Dropout to the output")
+        for name, value in [("add_bias_kv", add_bias_kv),
+                            ("add_zero_attn", add_zero_attn)]:
+            if value:
+                checks.fail(ValueError, self, name, "False", repr(value), fix)
+        for name, value in [("kdim", kdim), ("vdim", vdim)]:
+            if value is not None and value != self.embed_dim:
+                checks.fail(ValueError, self, name, f"None or embed_dim = "
+                            f"{self.embed_dim}", repr(value),
+                            "keys and values must have the query's width")
+
+    def _sequences(self, query, key, value):
+        """Check query (N, L, E), key and value (N, S, E) (or (L, N, E) and (S, N, E) if
+        not batch_first); return the three batch first."""
+        e, dtype = self.embed_dim, self.in_proj_weight.dtype
+        batch, order = (0, "(N, {}, ") if self.batch_first else (1, "({}, N, ")
+        checks.array(query, "query", self, dtype=dtype)
+        if query.ndim != 3 or query.shape[2] != e:
+            checks.fail(ValueError, self, "query", "of shape " + order.format("L")
+                        + f"{e})", query.shape, "nnlib takes batches only: add a batch "
+                        "dimension" if query.ndim == 2 else "")
+        n = query.shape[batch]
+        checks.array(key, "key", self, dtype=dtype)
+        if key.ndim != 3 or key.shape[2] != e or key.shape[batch] != n:
+            checks.fail(ValueError, self, "key", "of shape " + order.format("S")
+                        + f"{e}) with query's N = {n}", key.shape)
+        checks.array(value, "value", self, shape=key.shape, dtype=dtype)
+        if not self.batch_first:
+            query, key, value = (x.swapaxes(0, 1) for x in (query, key, value))
+        return query, key, value
+
+    def _masks(self, key_padding_mask, attn_mask, n, l, s, dtype):
+        """The masks as one additive array that broadcasts to (N, H, L, S), or None."""
+        mask, fix = None, "a boolean mask is True where attention is not allowed"
+        if key_padding_mask is not None:
+            checks.array(key_padding_mask, "key_padding_mask", self, shape=(n, s))
+            mask = _additive_mask(key_padding_mask, "key_padding_mask", self, dtype,
+                                  False, fix).reshape(n, 1, 1, s)
+        if attn_mask is not None:
+            checks.array(attn_mask, "attn_mask", self)
+            h = self.num_heads
+            if attn_mask.shape not in [(l, s), (n * h, l, s)]:
+                checks.fail(ValueError, self, "attn_mask", f"of shape (L, S) = ({l}, "
+                            f"{s}) or (N * num_heads, L, S) = ({n * h}, {l}, {s})",
+                            attn_mask.shape)
+            add = _additive_mask(attn_mask, "attn_mask", self, dtype, False, fix)
+            add = add.reshape(n, h, l, s) if add.ndim == 3 else add
+            mask = add if mask is None else mask + add
+        return mask
+
+    def _project(self, x, i):
+        """x (N, T, E) times block i of the packed projection, plus its bias, split into
+        heads: (N, H, T, D)."""
+        e = self.embed_dim
+        y = x @ self.in_proj_weight.data[i * e:(i + 1) * e].T
+        if self.in_proj_bias is not None:
+            y += self.in_proj_bias.data[i * e:(i + 1) * e]
+        n, t, _ = x.shape
+        return y.reshape(n, t, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True):
+        """Attention of each head, the heads side by side, then ``out_proj``. Returns
+        ``(output, weights)``: output (N, L, E) (or (L, N, E)); weights (N, L, S)
+        averaged over the heads, (N, H, L, S) with ``average_attn_weights=False``, None
+        with ``need_weights=False``."""
+        query, key, value = self._sequences(query, key, value)
+        (n, l, e), s = query.shape, key.shape[1]
+        mask = self._masks(key_padding_mask, attn_mask, n, l, s, query.dtype)
+        q, k, v = (self._project(x, i) for i, x in enumerate((query, key, value)))
+        heads, weights = _attend(q, k, v, mask, 1 / math.sqrt(self.head_dim))
+        self.save_for_backward(query, key, value, q, k, v, weights)
+        output = self.out_proj(heads.transpose(0, 2, 1, 3).reshape(n * l, e))
+        output = output.reshape(n, l, e)
+        if not self.batch_first:
+            output = output.swapaxes(0, 1)
+        if not need_weights:
+            return output, None
+        return output, weights.mean(axis=1) if average_attn_weights else weights.copy()
+
+    def backward(self, grad_output, input_grad=True):
+        """Accumulate the gradients of ``in_proj_weight``, ``in_proj_bias`` and
+        ``out_proj``; return (dL/dquery, dL/dkey, dL/dvalue) in the inputs' layout, or
+        None with ``input_grad=False``."""
+        query, key, value, q, k, v, weights = self.saved
+        (n, l, e), h, d = query.shape, self.num_heads, self.head_dim
+        shape = (n, l, e) if self.batch_first else (l, n, e)
+        g = checks.gradient(grad_output, self, shape, query.dtype)
+        g = g if self.batch_first else g.swapaxes(0, 1)
+        g = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)
+        g = g.reshape(n, l, h, d).transpose(0, 2, 1, 3)             # into heads
+        grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
+                                                      1 / math.sqrt(d))
+        # the heads side by side again: (N T, E) each
+        merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in grads]
+        inputs = [x.reshape(-1, e) for x in (query, key, value)]
+        self.in_proj_weight.accumulate(np.concatenate(
+            [g.T @ x for g, x in zip(merged, inputs)]))
+        if self.in_proj_bias is not None:
+            bias_grads = [g.sum(axis=0) for g in merged]
+            self.in_proj_bias.accumulate(np.concatenate(bias_grads))
+        if not input_grad:
+            return None
+        w = self.in_proj_weight.data
+        grads = [(g @ w[i * e:(i + 1) * e]).reshape(x.shape)
+                 for i, (g, x) in enumerate(zip(merged, (query, key, value)))]
+        return tuple(g if self.batch_first else g.swapaxes(0, 1) for g in grads)
