@@ -201,3 +201,23 @@ def test_the_install_cell_fails_loudly_and_quietly_succeeds(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and "restart" not in result.stderr.lower()
     assert (target / "nnlib" / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_blocks_of_the_text_fit_the_page(path):
+    """Code in the markdown (a ```python, ```sh or ```text block) fits 88 characters too, and a
+    directive's fence names no code in backticks (a backtick fence may not hold one, and the
+    directive would then be shown as code: write it with a ::: fence)."""
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = source(cell)
+        for fence, body in re.findall(r"^[ \t]*(`{3,})(?!\{)[^\n]*\n(.*?)^[ \t]*\1", text, re.M | re.S):
+            indent = min((len(l) - len(l.lstrip()) for l in body.splitlines() if l.strip()),
+                         default=0)
+            for line in body.splitlines():
+                assert len(line) - indent <= WIDTH, f"markdown cell {i}: a code line of " \
+                    f"{len(line) - indent} characters: {line.strip()}"
+        for line in text.splitlines():
+            assert not (re.match(r"\s*`{3,}\{", line) and "`" in line.strip().lstrip("`")), \
+                f"markdown cell {i}: {line.strip()} (use a ::: fence)"

@@ -216,8 +216,8 @@ HELP = {
     "execute": "Re-execute notebooks in place in a fresh kernel and store their outputs "
                "(tools/execute.py): name the notebooks, or pass --all.",
     "bench": "Time nnlib against PyTorch, scikit-learn and bare NumPy (benchmarks/run.py). Its "
-             "options: --threads N (BLAS and PyTorch threads), --only mlp,tiny,conv,cnn (the "
-             "workload groups), --repeats N, --warmup N, --json PATH (also write the results), "
+             "options: --threads N (BLAS and PyTorch threads), --only mlp,tiny,conv,cnn,tape,"
+             "transformer (the workload groups), --repeats N, --warmup N, --json PATH (also write the results), "
              "--profile (cProfile of nnlib's epochs instead of timings), --quick (tiny sizes: "
              "checks that it runs), --no-torch.",
     "fork": "fork URL [BRANCH]: point the book at another repository (and branch, default main): "
