@@ -155,7 +155,7 @@ def test_methods_added_in_later_cells_are_merged_into_one_ordinary_class(tmp_pat
 
 @pytest.mark.parametrize("cells, message", [
     (["#| default_exp a", FORWARD],
-     r"cell 3: @add_to_class\(Layer\): no class Layer is exported above in this notebook"),
+     r"cell 3: @add_to_class\(Layer\): no class Layer is exported above in this chapter"),
     (["#| default_exp a", "class Layer:\n    pass", FORWARD],
      r"cell 4: @add_to_class\(Layer\): no class Layer is exported above"),
     (["#| default_exp a", SKELETON, FORWARD, FORWARD.replace("k times", "again")],
@@ -199,3 +199,41 @@ def test_generated_lines_fit_the_page(tmp_path):
     for path in (tmp_path / "pkg").glob("*.py"):
         for line in path.read_text().splitlines():
             assert len(line) <= 88, f"{path.name}: {line}"
+
+
+def write_section(folder: Path, chapter: str, name: str, *cells: str, title: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\nProse.")]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in cells]
+    path = folder / "chapters" / chapter / f"{name}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_chapter_may_be_a_folder_of_section_pages(tmp_path, monkeypatch):
+    """A class defined on one page of a chapter may grow on the next (that page imports it from
+    nnlib to run); a module may be written by several pages of one chapter; the generated file
+    names the chapter and its title, the first page's."""
+    write_section(tmp_path, "03_layers", "01_forward", "#| default_exp layers", SKELETON,
+                  FORWARD, title="Layers")
+    write_section(tmp_path, "03_layers", "02_backward", "#| default_exp layers",
+                  "from pkg import Layer", BACKWARD, "#| export\nTWO = 2", title="The backward pass")
+    write_notebook(tmp_path, "04_after", "#| default_exp after", "#| export\nTHREE = 3")
+    assert run_export(tmp_path) == []
+    text = (tmp_path / "pkg" / "layers.py").read_text()
+    assert text.splitlines()[0] == "# Generated from chapters/03_layers/ by tools/export.py. " \
+                                   "Do not edit."
+    assert 'Derived in chapter 3, "Layers"' in text and '__all__ = ["Layer", "TWO"]' in text
+    layer = import_package(tmp_path, monkeypatch).layers.Layer(5)
+    assert layer.forward(2) == 10 and layer.backward(3) == 15
+
+
+def test_a_class_grows_only_within_its_chapter_folder(tmp_path):
+    write_section(tmp_path, "03_layers", "01_forward", "#| default_exp layers", SKELETON,
+                  title="Layers")
+    write_section(tmp_path, "04_more", "01_more", "#| default_exp more", "from pkg import Layer",
+                  FORWARD, title="More")
+    with pytest.raises(export.ExportError, match=r"04_more/01_more.ipynb, cell 4: @add_to_class"
+                       r"\(Layer\): Layer is exported by chapters/03_layers; a class is written"):
+        run_export(tmp_path)

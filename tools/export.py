@@ -7,7 +7,7 @@ A cell joins the library when its first lines are directives:
     #| export module              this cell goes to nnlib/module.py instead
 
 The spelling is nbdev's. A class may be built across cells, d2l's way: a later exported cell of the
-same notebook adds a method to it with the decorator ``add_to_class`` (from ``nnlib.book``),
+same chapter adds a method to it with the decorator ``add_to_class`` (from ``nnlib.book``),
 
     @add_to_class(Linear)
     def forward(self, x):
@@ -69,8 +69,8 @@ class ClassBlock:
 @dataclass
 class Module:
     name: str
-    notebook: str                      # path of the notebook that owns it, relative to the root
-    title: str                         # the notebook's first heading
+    notebook: str                      # the chapter that owns it: a notebook, or a folder of them
+    title: str                         # the chapter's title: its (first) notebook's first heading
     docstring: str = ""                # a string opening the module's first exported cell
     imports: list[str] = field(default_factory=list)
     blocks: list[str | ClassBlock] = field(default_factory=list)
@@ -210,6 +210,13 @@ def split_head(code: str, tree: ast.Module, take_docstring: bool) -> tuple[str, 
     return docstring, imports, "\n".join(lines[end:]).strip("\n")
 
 
+def chapter_of_notebook(rel: str) -> str:
+    """The chapter a notebook belongs to: ``chapters/04_linear.ipynb`` is a chapter of its own;
+    ``chapters/04_linear/02_backward.ipynb`` is a section page of ``chapters/04_linear``."""
+    parts = rel.split("/")
+    return "/".join(parts[:2]) if len(parts) > 2 else rel
+
+
 def notebook_title(cells: list[dict], fallback: str) -> str:
     for cell in cells:
         if cell["cell_type"] == "markdown":
@@ -226,12 +233,14 @@ class Collector:
         self.root = root
         self.modules: dict[str, Module] = {}
         self.owner_of: dict[str, str] = {}          # public symbol -> where it was first exported
-        self.classes: dict[str, tuple[ClassBlock, str, str]] = {}   # name -> (block, module, notebook)
+        self.classes: dict[str, tuple[ClassBlock, str, str]] = {}   # name -> (block, module, chapter)
+        self.titles: dict[str, str] = {}            # chapter -> its title (its first page's)
 
     def notebook(self, path: Path) -> None:
         rel = path.relative_to(self.root).as_posix()
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        title = notebook_title(cells, path.stem)
+        chapter = chapter_of_notebook(rel)
+        title = self.titles.setdefault(chapter, notebook_title(cells, path.stem))
         default = None
         for index, cell in enumerate(cells):
             if cell["cell_type"] != "code":
@@ -250,7 +259,7 @@ class Collector:
             if target is None:
                 raise ExportError(f"{where}: '#| export' in a notebook without '#| default_exp' "
                                   "above it")
-            self.cell(code, target, rel, title, where)
+            self.cell(code, target, chapter, title, where)
 
     def check_unexported(self, code: str, where: str) -> None:
         """A cell that is not exported must not add methods to an exported class: the notebook's
@@ -271,7 +280,7 @@ class Collector:
                                   f"the notebook's {name} would differ from nnlib's (export the cell, "
                                   "or show a first version as a plain function)")
 
-    def cell(self, code: str, target: str, rel: str, title: str, where: str) -> None:
+    def cell(self, code: str, target: str, chapter: str, title: str, where: str) -> None:
         try:
             tree = ast.parse(code)
         except SyntaxError as e:
@@ -279,8 +288,8 @@ class Collector:
                 from None
         module = self.modules.get(target)
         if module is None:
-            module = self.modules[target] = Module(target, rel, title)
-        elif module.notebook != rel:
+            module = self.modules[target] = Module(target, chapter, title)
+        elif module.notebook != chapter:
             raise ExportError(f"{where}: module '{target}' belongs to {module.notebook}; "
                               "a module is written by one chapter only")
         try:
@@ -312,12 +321,12 @@ class Collector:
             elif isinstance(node, ast.ClassDef):
                 block = ClassBlock(node.name, text, where,
                                    {m: where for m in method_names(node)})
-                self.classes[node.name] = (block, target, rel)
+                self.classes[node.name] = (block, target, chapter)
                 module.blocks.append(block)
             else:
-                self.method(node, lines, target, rel, where)
+                self.method(node, lines, target, chapter, where)
 
-    def method(self, node: ast.FunctionDef, lines: list[str], target: str, rel: str,
+    def method(self, node: ast.FunctionDef, lines: list[str], target: str, chapter: str,
                where: str) -> None:
         try:
             name = added_to(node)
@@ -325,9 +334,9 @@ class Collector:
             raise ExportError(f"{where}: {e}") from None
         if name not in self.classes:
             raise ExportError(f"{where}: @{DECORATOR}({name}): no class {name} is exported above "
-                              "in this notebook")
+                              "in this chapter")
         block, module, notebook = self.classes[name]
-        if notebook != rel:
+        if notebook != chapter:
             raise ExportError(f"{where}: @{DECORATOR}({name}): {name} is exported by {notebook}; "
                               "a class is written by one chapter (add the method there, or "
                               f"subclass {name})")
@@ -357,6 +366,7 @@ def name_list(variable: str, names: list[str]) -> str:
 
 
 def header(notebook: str) -> str:
+    notebook = notebook if notebook.endswith(".ipynb") else notebook + "/"
     line = f"# Generated from {notebook} by tools/export.py. Do not edit."
     return line if len(line) <= WIDTH else f"# Generated from {notebook}. Do not edit."
 
