@@ -303,7 +303,6 @@ class OneCycleLR(LRScheduler):
                  cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
                  div_factor=25.0, final_div_factor=1e4, three_phase=False):
         owner = type(self).__name__
-        checks.real(getattr(optimizer, "lr", None), "optimizer.lr", owner, "[0, inf)")
         if total_steps is None and (epochs is None or steps_per_epoch is None):
             checks.fail(ValueError, owner, "total_steps", "given, or epochs and "
                         "steps_per_epoch", f"total_steps=None, epochs={epochs!r}, "
@@ -336,8 +335,8 @@ class OneCycleLR(LRScheduler):
             checks.fail(ValueError, owner, "pct_start", "a share of total_steps="
                         f"{self.total_steps} that leaves no phase without steps",
                         repr(pct_start))
-        optimizer.initial_lr = self.initial_lr          # not chainable, as in PyTorch
-        super().__init__(optimizer)
+        super().__init__(optimizer)                     # step 0 sets lr to initial_lr
+        optimizer.initial_lr = self.base_lr = self.initial_lr     # as PyTorch's does
 
     def _phases(self):
         """Each phase as (its last step, the learning rate at its start and end, the

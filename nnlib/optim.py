@@ -492,7 +492,7 @@ def _checked_state_dict(state_dict, optimizer, owner):
             or not isinstance(state, dict):
         checks.fail(ValueError, owner, "state_dict", "{'state': {...}, "
                     "'param_groups': [{...}]}, made by Optimizer.state_dict()",
-                    _brief(state_dict))
+                    f"a dict with the keys {sorted(map(str, state_dict))}")
     names = sorted(set(group) - {"params", "t", "initial_lr"})
     n = len(optimizer.params)
     wrong = [] if names == sorted(optimizer._hyperparameters) else [
@@ -522,8 +522,3 @@ def _checked_state_dict(state_dict, optimizer, owner):
                     "optimizer of the same class, on the same parameters (same "
                     "order, shapes, dtypes)")
     return group, state
-
-
-def _brief(value):
-    """A short description of ``value`` for an error message."""
-    return f"a dict with the keys {sorted(map(str, value))}"
