@@ -47,9 +47,10 @@ class Optimizer:
     state : collections.defaultdict
         ``state[p]``, a dict created at parameter ``p``'s first step, holds what the
         update rule keeps for ``p``, named as in PyTorch: arrays of ``p.data``'s shape
-        and dtype (``"momentum_buffer"``, ``"exp_avg"``, ...) and, for RMSprop, Adam and
-        AdamW, ``"step"``, the number of steps ``p`` has taken. Convert a model to its
-        final dtype (``model.to(np.float32)``) before its first step.
+        and dtype (``"momentum_buffer"``, ``"exp_avg"``, ...) and, for Adagrad, RMSprop,
+        Adam and AdamW, ``"step"``, the number of steps ``p`` has taken. Convert a model
+        to its final dtype (``model.to(np.float32)``) before its first step.
+        ``state_dict()`` and ``load_state_dict()`` save and restore it.
     t : int
         The number of ``step()`` calls so far.
     """

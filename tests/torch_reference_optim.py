@@ -181,15 +181,14 @@ def record():
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, **schedule)
         group = optimizer.param_groups[0]
         rates, momenta, path = [], [], []
-        for g in gradients:
+        for step in range(steps + 1):                # the rates and momenta after each step
             rates.append(group["lr"])
             momenta.append(group["betas"][0] if "betas" in group else group.get("momentum", 0.0))
-            weight.grad = torch.tensor(g)
-            optimizer.step()
-            scheduler.step()
-            path.append(weight.detach().numpy().copy())
-        rates.append(group["lr"])
-        momenta.append(group["betas"][0] if "betas" in group else group.get("momentum", 0.0))
+            if step < steps:
+                weight.grad = torch.tensor(gradients[step])
+                optimizer.step()
+                scheduler.step()
+                path.append(weight.detach().numpy().copy())
         data.update({f"onecycle/{i}/start": start, f"onecycle/{i}/gradients": gradients,
                      f"onecycle/{i}/path": np.array(path), f"onecycle/{i}/lr": np.array(rates),
                      f"onecycle/{i}/momentum": np.array(momenta)})
