@@ -12,8 +12,10 @@ from .linear import Linear
 from .init import xavier_uniform, xavier_normal, he_uniform, he_normal
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
-from .optim import Optimizer, SGD, RMSprop, Adam, AdamW
-from .lr_scheduler import LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
+from .optim import Optimizer, SGD, Adagrad, RMSprop, Adam, AdamW
+from .lr_scheduler import (LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR,
+    LinearLR, OneCycleLR, ReduceLROnPlateau)
+from .clip_grad import clip_grad_norm_
 from .data import train_val_split, Standardizer, DataLoader
 from .metrics import accuracy
 from .training import predict, evaluate, History, fit
@@ -39,13 +41,15 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "relative_error", "gradient_errors", "gradcheck", "Sigmoid", "Tanh", "ReLU",
            "LeakyReLU", "Softmax", "Linear", "xavier_uniform", "xavier_normal",
            "he_uniform", "he_normal", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "Sequential", "Optimizer", "SGD", "RMSprop", "Adam",
-           "AdamW", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
-           "train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
-           "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
-           "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor", "unbroadcast",
-           "no_grad", "is_grad_enabled", "Embedding", "SinusoidalPositionalEncoding",
-           "LearnedPositionalEncoding", "LayerNorm", "erf", "GELU",
-           "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-           "MultiheadAttention", "TransformerBlock", "TransformerLM"]
+           "CrossEntropyLoss", "Sequential", "Optimizer", "SGD", "Adagrad", "RMSprop",
+           "Adam", "AdamW", "LRScheduler", "StepLR", "ExponentialLR",
+           "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau",
+           "clip_grad_norm_", "train_val_split", "Standardizer", "DataLoader",
+           "accuracy", "predict", "evaluate", "History", "fit", "plot_history",
+           "EarlyStopping", "save", "load", "Dropout", "BatchNorm1d", "BatchNorm2d",
+           "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor",
+           "unbroadcast", "no_grad", "is_grad_enabled", "Embedding",
+           "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
+           "erf", "GELU", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_backward", "MultiheadAttention",
+           "TransformerBlock", "TransformerLM"]

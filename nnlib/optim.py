@@ -1,16 +1,18 @@
 # Generated from chapters/07_optimizers.ipynb by tools/export.py. Do not edit.
 """Optimizers that update ``Parameter`` objects in place: SGD (with momentum and
-Nesterov momentum), RMSprop, Adam and AdamW, with the update rules, hyperparameter names
-and defaults documented for ``torch.optim``.
+Nesterov momentum), Adagrad, RMSprop, Adam and AdamW, with the update rules,
+hyperparameter names and defaults documented for ``torch.optim``, and their state as a
+dict (``state_dict``, ``load_state_dict``) to resume training.
 
 Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
 
 import collections
+import numbers
 import numpy as np
 from nnlib import checks
 from nnlib.module import Parameter
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
 
 class Optimizer:
@@ -29,7 +31,7 @@ class Optimizer:
     ----------
     params : iterable of Parameter
         The parameters to update, e.g. ``model.parameters()``: at least one, each at
-        most once.
+        most once, each with writeable data (a step updates it in place).
     lr : float
         The learning rate, >= 0.
 
@@ -39,12 +41,16 @@ class Optimizer:
         The parameters, in the order given.
     lr : float
         The learning rate; setting it checks it again.
+    initial_lr : float or None
+        The learning rate the schedules of this optimizer start from, set by its first
+        scheduler (PyTorch's ``param_groups[0]["initial_lr"]``); None before.
     state : collections.defaultdict
         ``state[p]``, a dict created at parameter ``p``'s first step, holds what the
         update rule keeps for ``p``, named as in PyTorch: arrays of ``p.data``'s shape
-        and dtype (``"momentum_buffer"``, ``"exp_avg"``, ...) and, for RMSprop, Adam and
-        AdamW, ``"step"``, the number of steps ``p`` has taken. Convert a model to its
-        final dtype (``model.to(np.float32)``) before its first step.
+        and dtype (``"momentum_buffer"``, ``"exp_avg"``, ...) and, for Adagrad, RMSprop,
+        Adam and AdamW, ``"step"``, the number of steps ``p`` has taken. Convert a model
+        to its final dtype (``model.to(np.float32)``) before its first step.
+        ``state_dict()`` and ``load_state_dict()`` save and restore it.
     t : int
         The number of ``step()`` calls so far.
     """
@@ -61,7 +67,13 @@ class Optimizer:
         if distinct == 0 or distinct < len(self.params):
             checks.fail(ValueError, self, "params", "one or more distinct Parameters",
                         "a Parameter more than once" if distinct else "none")
+        for i, p in enumerate(self.params):         # step() writes p.data in place
+            if not p.data.flags.writeable:
+                checks.fail(ValueError, self, f"params[{i}].data", "a writeable array",
+                            "a read-only array", "pass a writeable copy, "
+                            f"Parameter(np.array(data)), as params[{i}]")
         self.lr = lr
+        self.initial_lr = None                # set by the optimizer's first scheduler
         self.t = 0
         self.state = collections.defaultdict(dict)   # filled at p's first step
         self._work = {}                 # scratch arrays of allocation-free updates
@@ -115,6 +127,47 @@ class Optimizer:
         if work is None:
             work = self._work[p] = np.empty((2, *p.data.shape), p.data.dtype)
         return work
+
+    def state_dict(self):
+        """The optimizer's state, in PyTorch's shape: ``{"state": {i: {name: value}},
+        "param_groups": [{hyperparameter: value, ..., "params": [0, 1, ...]}]}``.
+
+        ``state[i]`` is a copy of ``optimizer.state[p]`` for the i-th parameter p (for
+        the parameters that have state): NumPy arrays (copies, of p's shape and dtype)
+        and Python ints (``"step"``). The one parameter group holds every
+        hyperparameter as a Python float, bool or tuple of floats, ``"params"`` (a list
+        of ints), ``"t"`` (an int, nnlib's count of ``step()`` calls) and, once a
+        scheduler has set it, ``"initial_lr"`` (a float). Nothing else: the dict can be
+        saved without pickle."""
+        state = {i: {name: np.copy(value) if isinstance(value, np.ndarray) else value
+                     for name, value in self.state[p].items()}
+                 for i, p in enumerate(self.params) if self.state.get(p)}
+        group = {name: getattr(self, name) for name in self._hyperparameters}
+        group.update(params=list(range(len(self.params))), t=self.t)
+        if self.initial_lr is not None:
+            group["initial_lr"] = self.initial_lr
+        return {"state": state, "param_groups": [group]}
+
+    def load_state_dict(self, state_dict):
+        """Continue from ``state_dict`` (made by ``state_dict()`` of an optimizer of the
+        same class on parameters of the same shapes and dtypes, in the same order): its
+        hyperparameters, step count and state, whose arrays are copied.
+
+        All or nothing: the structure, the hyperparameters' names, the number of
+        parameters and every state array's shape and dtype are checked first, the
+        hyperparameters' values by the constructor's own checks, and a ``ValueError``
+        names every problem before anything is changed."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        group, state = _checked_state_dict(state_dict, self, owner)
+        hyperparameters = {name: group[name] for name in self._hyperparameters}
+        checked = type(self)(self.params, **hyperparameters)  # the constructor's checks
+        for name in self._hyperparameters:
+            setattr(self, name, getattr(checked, name))
+        self.t, self.initial_lr = group["t"], group.get("initial_lr")
+        self.state = collections.defaultdict(dict, {
+            self.params[i]: {name: np.copy(value) if isinstance(value, np.ndarray)
+                             else value for name, value in entries.items()}
+            for i, entries in state.items()})
 
 
 def _format(value):
@@ -184,6 +237,64 @@ class SGD(Optimizer):
                 b += (1 - tau) * g if tau else g
             g = g + mu * b if self.nesterov else b
         p.data -= self.lr * g
+
+
+class Adagrad(Optimizer):
+    """Adagrad: each coordinate's step divided by the root of the sum of its squared
+    gradients.
+
+    Derived in chapter 7, "Optimizers". The update rule of ``torch.optim.Adagrad``, with
+    its hyperparameter names, order and defaults. At p's step t, for each parameter p
+    with gradient g (all operations elementwise)::
+
+        g = g + weight_decay * p                       (if weight_decay != 0)
+        G = G + g**2                     (G starts at initial_accumulator_value)
+        p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(G) + eps)
+
+    Parameters
+    ----------
+    params, lr
+        As for ``Optimizer``; the default learning rate is PyTorch's.
+    lr_decay : float, default 0
+        Divides the learning rate of step t by ``1 + (t - 1) * lr_decay``, >= 0.
+    weight_decay : float, default 0
+        The L2 penalty, >= 0: ``weight_decay * p`` is added to the gradient.
+    initial_accumulator_value : float, default 0
+        The value G starts from, >= 0.
+    eps : float, default 1e-10
+        Added to the square root, >= 0.
+
+    Notes
+    -----
+    From p's first step on, ``state[p]`` holds ``"step"`` (t) and ``"sum"`` (G), an
+    array of ``p.data``'s shape and dtype. PyTorch creates both when the optimizer is
+    created; nnlib, as for its other optimizers, at p's first step, in the dtype p has
+    then.
+    """
+
+    _hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value",
+                        "eps")
+
+    def __init__(self, params, lr=0.01, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10):
+        super().__init__(params, lr)
+        self.lr_decay = checks.real(lr_decay, "lr_decay", self, "[0, inf)")
+        self.weight_decay = checks.real(weight_decay, "weight_decay", self, "[0, inf)")
+        self.initial_accumulator_value = checks.real(
+            initial_accumulator_value, "initial_accumulator_value", self, "[0, inf)")
+        self.eps = checks.real(eps, "eps", self, "[0, inf)")
+
+    def update(self, p, g, state):
+        """One step of parameter ``p``, whose gradient is ``g``."""
+        t = state["step"] = state.get("step", 0) + 1
+        if self.weight_decay:
+            g = g + self.weight_decay * p.data
+        if "sum" not in state:                               # G_0, in p's dtype
+            state["sum"] = np.full_like(p.data, self.initial_accumulator_value)
+        G = state["sum"]
+        G += g * g                                           # G = G + g^2
+        lr = self.lr / (1 + (t - 1) * self.lr_decay)         # eta_t
+        p.data -= lr * g / (np.sqrt(G) + self.eps)
 
 
 class RMSprop(Optimizer):
@@ -370,3 +481,45 @@ class AdamW(Adam):
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8,
                  weight_decay=0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def _checked_state_dict(state_dict, optimizer, owner):
+    """The parameter group and the state of ``state_dict`` if they fit ``optimizer``
+    (else ``ValueError``, naming every problem)."""
+    checks.instance(state_dict, "state_dict", owner, dict)
+    groups, state = state_dict.get("param_groups"), state_dict.get("state")
+    group = groups[0] if isinstance(groups, list) and len(groups) == 1 else None
+    if set(state_dict) != {"state", "param_groups"} or not isinstance(group, dict) \
+            or not isinstance(state, dict):
+        checks.fail(ValueError, owner, "state_dict", "{'state': {...}, "
+                    "'param_groups': [{...}]}, made by Optimizer.state_dict()",
+                    f"a dict with the keys {sorted(map(str, state_dict))}")
+    names = sorted(set(group) - {"params", "t", "initial_lr"})
+    n = len(optimizer.params)
+    wrong = [] if names == sorted(optimizer._hyperparameters) else [
+        f"the hyperparameters {', '.join(names)}, not {type(optimizer).__name__}'s"]
+    if group.get("params") != list(range(n)):
+        k = len(group.get("params") or [])
+        wrong.append(f"the state of {k} parameter{'s' * (k != 1)}, this optimizer "
+                     f"has {n}")
+    if not isinstance(group.get("t"), int) or group["t"] < 0:
+        wrong.append(f"the step count t={group.get('t')!r}")
+    for i, entries in state.items():
+        p = optimizer.params[i] if isinstance(i, int) and 0 <= i < n else None
+        if p is None or not isinstance(entries, dict):
+            wrong.append(f"state[{i!r}], which is no parameter's")
+            continue
+        for name, value in entries.items():
+            if isinstance(value, np.ndarray) and (value.shape, value.dtype) != (
+                    p.shape, p.dtype):
+                wrong.append(f"state[{i}][{name!r}] of shape {value.shape} and "
+                             f"dtype {value.dtype}, parameter {i} {p.shape} and "
+                             f"{p.dtype}")
+            elif not isinstance(value, (np.ndarray, numbers.Real)):
+                wrong.append(f"state[{i}][{name!r}], a {type(value).__name__}")
+    if wrong:
+        checks.fail(ValueError, owner, "state_dict", "the state of this "
+                    "optimizer's parameters", "; ".join(wrong), "load it into an "
+                    "optimizer of the same class, on the same parameters (same "
+                    "order, shapes, dtypes)")
+    return group, state

@@ -1,7 +1,8 @@
 """Optimizers (chapter 7): update rules against hand computations with plain floats and against
 the equations written with arrays (bit for bit), PyTorch's recorded trajectories, state kept per
 parameter and created at its first step, parameters without a gradient left alone, dtype and
-in-place behaviour, allocations, validation, and (when PyTorch is installed) torch.optim itself."""
+in-place behaviour, allocations, validation (read-only parameters included), state dicts and a run
+resumed from one bit for bit, and (when PyTorch is installed) torch.optim itself."""
 import math
 import tracemalloc
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 import nnlib
-from nnlib import SGD, RMSprop, Adam, AdamW, Optimizer, Parameter
+from nnlib import SGD, Adagrad, RMSprop, Adam, AdamW, Optimizer, Parameter
 
 START = [0.5, -1.0, 2.0]
 GRADIENTS = [[0.1, -0.2, 0.3], [-0.4, 0.5, 0.05], [0.25, 0.0, -1.5]]
@@ -68,6 +69,19 @@ def rmsprop_reference(lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=
                 theta = theta - lr * b
             else:
                 theta = theta - lr * g / d
+            values.append(theta)
+        out.append(values)
+    return [list(step) for step in zip(*out)]
+
+
+def adagrad_reference(lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
+    out = []
+    for j, theta in enumerate(START):
+        total, values = initial_accumulator_value, []
+        for t, grads in enumerate(GRADIENTS, start=1):
+            g = grads[j] + weight_decay * theta
+            total = total + g * g
+            theta = theta - lr / (1 + (t - 1) * lr_decay) * g / (math.sqrt(total) + eps)
             values.append(theta)
         out.append(values)
     return [list(step) for step in zip(*out)]
@@ -193,6 +207,58 @@ def test_rmsprop_first_step_by_hand():
     assert_close(got[0], [t - 0.01 * g / (0.1 * abs(g) + 1e-8) for t, g in zip(START, GRADIENTS[0])])
 
 
+# -- Adagrad -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options", [
+    dict(),
+    dict(lr=0.1, lr_decay=0.5),
+    dict(weight_decay=0.3),
+    dict(initial_accumulator_value=0.2, eps=1e-3),
+    dict(lr=0.05, lr_decay=0.1, weight_decay=0.1, initial_accumulator_value=1.0),
+], ids=str)
+def test_adagrad_matches_the_reference(options):
+    assert_close(run(Adagrad, **options), adagrad_reference(**options))
+
+
+def test_adagrad_steps_by_hand_first_lr_then_lr_over_sqrt_t():
+    # G_1 = g^2: the first step is lr g / (|g| + eps); with a constant gradient step t is lr / sqrt(t)
+    got = run(Adagrad, gradients=GRADIENTS[:1], lr=0.1)
+    assert_close(got[0], [t - 0.1 * g / (abs(g) + 1e-10) for t, g in zip(START, GRADIENTS[0])])
+    values = [v[0] for v in run(Adagrad, gradients=[[2.0, 2.0, 2.0]] * 100, lr=0.1)]
+    assert values[-2] - values[-1] == pytest.approx(0.1 / math.sqrt(100), rel=1e-9)
+
+
+def test_adagrad_counts_steps_per_parameter_and_keeps_its_sum():
+    a, b = Parameter(np.zeros(3)), Parameter(np.zeros(3))
+    optimizer = Adagrad([a, b], lr=0.1, lr_decay=1.0, initial_accumulator_value=0.5)
+    a.accumulate(np.ones(3))
+    optimizer.step()
+    optimizer.zero_grad()
+    for p in (a, b):
+        p.accumulate(np.full(3, 2.0))
+    optimizer.step()
+    assert optimizer.state[a]["step"] == 2 and optimizer.state[b]["step"] == 1
+    assert_close(optimizer.state[a]["sum"], np.full(3, 0.5 + 1 + 4))
+    assert_close(b.data, np.full(3, -0.1 * 2 / (math.sqrt(4.5) + 1e-10)))     # lr_decay: t = 1, lr
+    assert_close(a.data, np.full(3, -0.1 / (math.sqrt(1.5) + 1e-10) - 0.1 / 2 * 2 / (math.sqrt(5.5) + 1e-10)))
+
+
+def test_adagrad_defaults_and_repr_are_pytorchs():
+    optimizer = Adagrad(params())
+    assert (optimizer.lr, optimizer.lr_decay, optimizer.weight_decay, optimizer.initial_accumulator_value,
+            optimizer.eps) == (0.01, 0.0, 0.0, 0.0, 1e-10)
+    assert repr(optimizer) == "Adagrad(lr=0.01, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)"
+    positional = Adagrad(params(), 0.1, 0.2, 0.3, 0.4, 0.5)        # torch.optim.Adagrad's order
+    assert (positional.lr_decay, positional.weight_decay, positional.initial_accumulator_value,
+            positional.eps) == (0.2, 0.3, 0.4, 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adagrad_allocates_only_short_lived_temporaries(dtype):
+    params = [Parameter(p.data.astype(dtype)) for p in big_params()]
+    assert peak_of_two_steps(Adagrad(params, lr_decay=0.1), params) < 3.01
+
+
 # -- Adam and AdamW ------------------------------------------------------------------------------
 
 def test_adam_first_step_is_lr_times_the_sign_by_bias_correction():
@@ -298,9 +364,10 @@ ALL = [(SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
        (Adam, dict(weight_decay=0.01)),
        (AdamW, dict())]
 IDS = lambda v: getattr(v, "__name__", str(v))    # noqa: E731
+WITH_ADAGRAD = ALL + [(Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=0.01, initial_accumulator_value=0.1))]
 
 
-@pytest.mark.parametrize("optimizer_class, options", ALL, ids=IDS)
+@pytest.mark.parametrize("optimizer_class, options", WITH_ADAGRAD, ids=IDS)
 def test_float32_parameters_and_state_stay_float32_and_close_to_float64(optimizer_class, options):
     p = Parameter(np.array(START, dtype=np.float32))
     optimizer = optimizer_class([p], **options)
@@ -322,6 +389,7 @@ def test_float32_parameters_and_state_stay_float32_and_close_to_float64(optimize
     (RMSprop, dict(momentum=0.9, centered=True), {"step", "square_avg", "grad_avg", "momentum_buffer"}),
     (Adam, dict(), {"step", "exp_avg", "exp_avg_sq"}),
     (AdamW, dict(), {"step", "exp_avg", "exp_avg_sq"}),
+    (Adagrad, dict(), {"step", "sum"}),
 ], ids=lambda value: str(sorted(value) if isinstance(value, set) else value))
 def test_state_is_created_at_a_parameters_first_step_with_pytorchs_names(optimizer_class, options, keys):
     p = Parameter(np.array(START))
@@ -339,7 +407,7 @@ def test_state_is_created_at_a_parameters_first_step_with_pytorchs_names(optimiz
     assert optimizer.state[p].get("step", 2) == 2
 
 
-@pytest.mark.parametrize("optimizer_class, options", ALL + [(RMSprop, dict(momentum=0.5, weight_decay=0.1))],
+@pytest.mark.parametrize("optimizer_class, options", WITH_ADAGRAD + [(RMSprop, dict(momentum=0.5, weight_decay=0.1))],
                          ids=IDS)
 def test_a_parameter_whose_grad_is_none_is_not_moved_and_its_state_not_changed(optimizer_class, options):
     a, b = Parameter(np.array(START)), Parameter(np.array([1.0, 2.0]))
@@ -358,7 +426,7 @@ def test_a_parameter_whose_grad_is_none_is_not_moved_and_its_state_not_changed(o
     assert not np.array_equal(a.data, START)
 
 
-@pytest.mark.parametrize("optimizer_class, options", ALL, ids=IDS)
+@pytest.mark.parametrize("optimizer_class, options", WITH_ADAGRAD, ids=IDS)
 def test_a_zero_gradient_is_a_gradient_momentum_and_weight_decay_move_the_parameter(optimizer_class, options):
     p = Parameter(np.array(START))
     optimizer = optimizer_class([p], **options)
@@ -372,14 +440,14 @@ def test_a_zero_gradient_is_a_gradient_momentum_and_weight_decay_move_the_parame
 
 def test_a_parameter_that_never_gets_a_gradient_gets_no_state():
     a, b = Parameter(np.zeros(2)), Parameter(np.zeros(2))
-    for optimizer in (SGD([a, b], lr=0.1, momentum=0.9), RMSprop([a, b]), Adam([a, b])):
+    for optimizer in (SGD([a, b], lr=0.1, momentum=0.9), RMSprop([a, b]), Adam([a, b]), Adagrad([a, b])):
         a.accumulate(np.ones(2))
         optimizer.step()
         optimizer.zero_grad()
         assert b not in optimizer.state and np.array_equal(b.data, [0.0, 0.0])
 
 
-@pytest.mark.parametrize("optimizer_class, options", ALL, ids=IDS)
+@pytest.mark.parametrize("optimizer_class, options", WITH_ADAGRAD, ids=IDS)
 def test_step_updates_in_place_and_leaves_grad_alone(optimizer_class, options):
     rng = np.random.default_rng(0)
     params = [Parameter(rng.normal(size=(20, 10))), Parameter(rng.normal(size=10))]
@@ -526,6 +594,11 @@ def params():
     (lambda: Adam(iter([])), r"^Adam: params must be one or more distinct Parameters, got none$"),
     (lambda: RMSprop(params() * 2), r"^RMSprop: params must be one or more distinct Parameters, "
                                     r"got a Parameter more than once$"),
+    (lambda: Adagrad(params(), lr_decay=-0.1), r"^Adagrad: lr_decay must be a real number in \[0, inf\), got -0.1$"),
+    (lambda: Adagrad(params(), weight_decay=-1.0), r"^Adagrad: weight_decay must be .*, got -1.0$"),
+    (lambda: Adagrad(params(), initial_accumulator_value=-0.1),
+     r"^Adagrad: initial_accumulator_value must be a real number in \[0, inf\), got -0.1$"),
+    (lambda: Adagrad(params(), eps=float("nan")), r"^Adagrad: eps must be .*, got nan$"),
 ])
 def test_invalid_values_raise_value_error_naming_the_optimizer_argument_and_value(make, message):
     with pytest.raises(ValueError, match=message):
@@ -544,6 +617,7 @@ def test_invalid_values_raise_value_error_naming_the_optimizer_argument_and_valu
     (lambda: Adam(params(), betas=(0.9, 0.99, 0.999)), r"^Adam: betas must be a pair"),
     (lambda: Adam(params(), betas=(0.9, "0.999")), r"^Adam: betas\[1\] must be a real number in \[0, 1\), "
                                                    r"got '0.999'$"),
+    (lambda: Adagrad(params(), lr_decay="0"), r"^Adagrad: lr_decay must be a real number"),
 ])
 def test_values_of_the_wrong_type_raise_type_error(make, message):
     with pytest.raises(TypeError, match=message):
@@ -590,6 +664,8 @@ TORCH_CASES = [
     ("Adam", dict(lr=0.01, weight_decay=0.1)),
     ("AdamW", dict()),
     ("AdamW", dict(lr=0.01, betas=(0.8, 0.99), weight_decay=0.5)),
+    ("Adagrad", dict()),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.3, eps=1e-6)),
 ]
 
 
@@ -611,3 +687,210 @@ def test_same_trajectory_as_torch_optim(name, options):
         reference.step()
         assert np.abs(ours.data - theirs.detach().numpy()).max() < 1e-6
         assert optimizer.state[ours].get("step", 0) == int(reference.state[theirs].get("step", 0))
+
+
+# -- read-only parameters ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("optimizer_class, options", WITH_ADAGRAD, ids=IDS)
+def test_a_parameter_with_read_only_data_is_refused_at_construction_naming_its_index(optimizer_class, options):
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    params = [Parameter(np.ones(2)), Parameter(np.broadcast_to(np.ones(1), (2,))), Parameter(frozen)]
+    with pytest.raises(ValueError, match=rf"^{optimizer_class.__name__}: params\[1\]\.data must be a writeable "
+                                         r"array, got a read-only array; pass a writeable copy, "
+                                         r"Parameter\(np\.array\(data\)\), as params\[1\]$"):
+        optimizer_class(params, **options)
+    with pytest.raises(ValueError, match=r"params\[2\]\.data must be a writeable array"):
+        optimizer_class([params[0], Parameter(np.ones(1)), params[2]], **options)
+    copies = [Parameter(np.array(p.data)) for p in params]
+    optimizer = optimizer_class(copies, **options)          # the fix works, and steps
+    for p in copies:
+        p.accumulate(np.ones(p.shape))
+    optimizer.step()
+
+
+# -- state dicts: PyTorch's shape, copies, and a run resumed bit for bit -----------------------------
+
+RESUMABLE = [(SGD, dict(lr=0.1, momentum=0.9)), (SGD, dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)),
+             (SGD, dict(lr=0.1)), (Adam, dict(lr=0.01)), (Adam, dict(lr=0.01, weight_decay=0.1)),
+             (AdamW, dict(lr=0.01)), (RMSprop, dict()), (RMSprop, dict(momentum=0.5, centered=True)),
+             (Adagrad, dict()), (Adagrad, dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1))]
+
+
+def training(optimizer_class, options, steps, dtype=np.float64, save_after=None, load=True, skip=2):
+    """Parameters and state dict after `steps` steps with fixed random gradients (the third parameter
+    gets none at every `skip`-th step); after `save_after` steps the optimizer is replaced by a new one,
+    on copies of the parameters, that loads the old one's state dict (or does not, with load=False)."""
+    rng = np.random.default_rng(3)
+    gradients = [[rng.normal(size=s).astype(dtype) for s in [(4, 3), (3,), (2,)]] for _ in range(steps)]
+    params = [Parameter(rng.normal(size=s).astype(dtype)) for s in [(4, 3), (3,), (2,)]]
+    optimizer = optimizer_class(params, **options)
+    for t, step_gradients in enumerate(gradients):
+        if t == save_after:
+            saved = optimizer.state_dict()
+            params = [Parameter(p.data.copy()) for p in params]
+            optimizer = optimizer_class(params, **options)
+            if load:
+                optimizer.load_state_dict(saved)
+        optimizer.zero_grad()
+        for i, (p, g) in enumerate(zip(params, step_gradients)):
+            if i < 2 or t % skip:
+                p.accumulate(g)
+        optimizer.step()
+    return params, optimizer
+
+
+def assert_same_bits(a, b):
+    (params_a, optimizer_a), (params_b, optimizer_b) = a, b
+    for p, q in zip(params_a, params_b):
+        assert p.data.dtype == q.data.dtype and np.array_equal(p.data, q.data)
+    assert_same_state(optimizer_a.state_dict(), optimizer_b.state_dict())
+
+
+def assert_same_state(dict_a, dict_b):
+    assert dict_a["param_groups"] == dict_b["param_groups"]
+    assert dict_a["state"].keys() == dict_b["state"].keys()
+    for i, entries in dict_a["state"].items():
+        assert entries.keys() == dict_b["state"][i].keys()
+        for name, value in entries.items():
+            other = dict_b["state"][i][name]
+            assert type(value) is type(other) and np.array_equal(value, other), (i, name)
+            assert getattr(value, "dtype", None) == getattr(other, "dtype", None)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("optimizer_class, options", RESUMABLE, ids=str)
+def test_ten_steps_equal_five_a_state_dict_and_five_bit_for_bit(optimizer_class, options, dtype):
+    in_one_go = training(optimizer_class, options, 10, dtype)
+    assert_same_bits(in_one_go, training(optimizer_class, options, 10, dtype, save_after=5))
+    assert_same_bits(in_one_go, training(optimizer_class, options, 10, dtype, save_after=1))
+    assert in_one_go[1].t == 10
+    if in_one_go[1].state_dict()["state"]:           # plain SGD keeps no state
+        without = training(optimizer_class, options, 10, dtype, save_after=5, load=False)
+        assert not all(np.array_equal(p.data, q.data) for p, q in zip(in_one_go[0], without[0]))
+
+
+def test_the_state_dict_has_pytorchs_shape_and_only_numpy_and_python_values():
+    params, optimizer = training(Adam, dict(lr=0.01, betas=(0.8, 0.99)), 3, skip=10)
+    state_dict = optimizer.state_dict()
+    assert set(state_dict) == {"state", "param_groups"}
+    assert list(state_dict["state"]) == [0, 1, 2]
+    assert set(state_dict["state"][0]) == {"step", "exp_avg", "exp_avg_sq"}
+    assert state_dict["state"][0]["step"] == 3 and type(state_dict["state"][0]["step"]) is int
+    assert state_dict["state"][2]["step"] == 2                       # no gradient at the first step
+    assert state_dict["param_groups"] == [{"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-8, "weight_decay": 0.0,
+                                           "params": [0, 1, 2], "t": 3}]
+
+    def python_or_numpy(value):
+        if isinstance(value, dict):
+            return all(isinstance(k, (int, str)) and python_or_numpy(v) for k, v in value.items())
+        if isinstance(value, (list, tuple)):
+            return all(python_or_numpy(v) for v in value)
+        return type(value) in (int, float, bool, str, np.ndarray)
+
+    assert python_or_numpy(state_dict)
+    for optimizer_class, options in RESUMABLE:
+        assert python_or_numpy(training(optimizer_class, options, 2)[1].state_dict())
+
+
+def test_parameters_without_state_are_left_out_as_in_pytorch():
+    a, b = Parameter(np.zeros(2)), Parameter(np.zeros(2))
+    for optimizer in (SGD([a, b], lr=0.1), SGD([a, b], lr=0.1, momentum=0.9), Adam([a, b])):
+        assert optimizer.state_dict()["state"] == {}
+        a.accumulate(np.ones(2))
+        optimizer.step()
+        optimizer.zero_grad()
+        assert list(optimizer.state_dict()["state"]) == ([] if not getattr(optimizer, "momentum", 1) else [0])
+
+
+def test_the_state_dict_holds_copies_both_ways():
+    params, optimizer = training(SGD, dict(lr=0.1, momentum=0.9), 2)
+    state_dict = optimizer.state_dict()
+    buffer = state_dict["state"][0]["momentum_buffer"]
+    assert buffer is not optimizer.state[params[0]]["momentum_buffer"]
+    optimizer.step()                                        # a later step does not change the dict taken
+    assert np.array_equal(buffer, state_dict["state"][0]["momentum_buffer"])
+    assert not np.array_equal(buffer, optimizer.state[params[0]]["momentum_buffer"])
+    fresh = SGD(params, lr=0.1, momentum=0.9)
+    fresh.load_state_dict(state_dict)
+    assert fresh.state[params[0]]["momentum_buffer"] is not buffer     # loaded as a copy
+    fresh.step()
+    assert np.array_equal(buffer, state_dict["state"][0]["momentum_buffer"])
+    again = SGD(params, lr=0.1, momentum=0.9)
+    again.load_state_dict(state_dict)                                   # the dict can be loaded twice
+    assert np.array_equal(again.state[params[0]]["momentum_buffer"], buffer)
+
+
+def test_loading_restores_the_hyperparameters_the_step_count_and_the_initial_lr():
+    params = [Parameter(np.zeros(3))]
+    source = SGD(params, lr=0.1, momentum=0.9, nesterov=True)
+    nnlib.StepLR(source, step_size=1, gamma=0.5).step()
+    source.step()
+    target = SGD([Parameter(np.zeros(3))], lr=1.0)
+    target.load_state_dict(source.state_dict())
+    assert (target.lr, target.momentum, target.nesterov, target.t, target.initial_lr) == (0.05, 0.9, True, 1, 0.1)
+    assert isinstance(target.lr, float)
+    assert "initial_lr" not in SGD(params, lr=0.1).state_dict()["param_groups"][0]
+
+
+def loading_fails(optimizer, state_dict, message, error=ValueError):
+    """Loading raises `error` matching `message` and changes nothing."""
+    before, data = optimizer.state_dict(), [p.data.copy() for p in optimizer.params]
+    with pytest.raises(error, match=message):
+        optimizer.load_state_dict(state_dict)
+    assert_same_state(before, optimizer.state_dict())
+    assert all(np.array_equal(p.data, d) for p, d in zip(optimizer.params, data))
+
+
+def fitted(optimizer_class=Adam, dtype=np.float64, shapes=((4, 3), (3,)), **options):
+    params = [Parameter(np.zeros(s, dtype)) for s in shapes]
+    optimizer = optimizer_class(params, **options)
+    for p in params:
+        p.accumulate(np.ones(p.shape, dtype))
+    optimizer.step()
+    return optimizer
+
+
+def test_a_state_dict_of_another_optimizer_class_is_refused_naming_its_hyperparameters():
+    loading_fails(fitted(Adam), fitted(SGD, lr=0.1, momentum=0.9).state_dict(),
+                  r"^Adam\.load_state_dict: state_dict must be the state of this optimizer's parameters, got the "
+                  r"hyperparameters dampening, lr, momentum, nesterov, weight_decay, not Adam's; load it into an "
+                  r"optimizer of the same class, on the same parameters \(same order, shapes, dtypes\)$")
+    loading_fails(fitted(RMSprop), fitted(Adagrad).state_dict(), r"hyperparameters eps, initial_accumulator_value")
+
+
+def test_a_state_dict_of_another_number_of_parameters_is_refused():
+    loading_fails(fitted(Adam), fitted(Adam, shapes=((4, 3),)).state_dict(),
+                  r"got the state of 1 parameter, this optimizer has 2; load it")
+    loading_fails(fitted(Adam, shapes=((2,),)), fitted(Adam).state_dict(),
+                  r"got the state of 2 parameters, this optimizer has 1;.*state\[1\], which is no parameter's")
+
+
+def test_state_arrays_of_another_shape_or_dtype_are_refused_naming_each():
+    loading_fails(fitted(Adam, np.float32), fitted(Adam).state_dict(),
+                  r"got state\[0\]\['exp_avg'\] of shape \(4, 3\) and dtype float64, parameter 0 \(4, 3\) and "
+                  r"float32; state\[0\]\['exp_avg_sq'\] .*; state\[1\]\['exp_avg_sq'\] of shape \(3,\)")
+    loading_fails(fitted(SGD, shapes=((3, 4), (3,)), lr=0.1, momentum=0.9),
+                  fitted(SGD, lr=0.1, momentum=0.9).state_dict(),
+                  r"^SGD\.load_state_dict: .*got state\[0\]\['momentum_buffer'\] of shape \(4, 3\) and dtype "
+                  r"float64, parameter 0 \(3, 4\) and float64; load it")
+
+
+def test_a_bad_hyperparameter_or_structure_is_refused_before_anything_changes():
+    good = fitted(SGD, lr=0.1, momentum=0.9).state_dict()
+    bad = {**good, "param_groups": [{**good["param_groups"][0], "lr": -1.0}]}
+    loading_fails(fitted(SGD, lr=0.5, momentum=0.5), bad, r"^SGD: lr must be a real number in \[0, inf\), got -1.0$")
+    bad = {**good, "param_groups": [{**good["param_groups"][0], "nesterov": True, "momentum": 0.0}]}
+    loading_fails(fitted(SGD, lr=0.5, momentum=0.5), bad, r"^SGD: nesterov=True must be used with momentum > 0")
+    bad = {**good, "param_groups": [{**good["param_groups"][0], "t": -3}]}
+    loading_fails(fitted(SGD, lr=0.5, momentum=0.5), bad, r"got the step count t=-3")
+    bad = {"state": good["state"], "param_groups": good["param_groups"] * 2}
+    loading_fails(fitted(SGD, lr=0.5, momentum=0.5), bad, r"^SGD\.load_state_dict: state_dict must be \{'state': "
+                  r"\{\.\.\.\}, 'param_groups': \[\{\.\.\.\}\]\}, made by Optimizer\.state_dict\(\), got a dict")
+    loading_fails(fitted(SGD, lr=0.5, momentum=0.5), {**good, "extra": 1}, r"got a dict with the keys "
+                  r"\['extra', 'param_groups', 'state'\]$")
+    bad = {**good, "state": {0: {"momentum_buffer": "zeros"}, 5: {}}}
+    loading_fails(fitted(SGD, lr=0.5, momentum=0.5), bad, r"state\[0\]\['momentum_buffer'\], a str; state\[5\], "
+                  r"which is no parameter's")
+    loading_fails(fitted(SGD, lr=0.5, momentum=0.5), [good], r"^SGD\.load_state_dict: state_dict must be a dict, "
+                  r"got list$", TypeError)

@@ -294,7 +294,8 @@ def test(steps: Steps, rest: list[str]) -> None:
     # two workers; --dist loadfile keeps each notebook's cells together, in one kernel
     steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests",
           "chapters", "--ignore=tests/browser", "--nbval", "--nbval-current-env",
-          "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", *rest)
+          "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", *rest,
+          env={**os.environ, "PYTHONHASHSEED": "0"})   # both workers name the tests alike
     if "-k" in rest or any(arg.startswith("-k") for arg in rest):
         steps.notes.append("Ran only the tests that -k selects: the oldest-Python-and-NumPy "
                            "tests, the Colab stand-in, the book build and the browser test were "
