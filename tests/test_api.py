@@ -47,10 +47,14 @@ def test_modules_start_with_the_generated_header_and_a_docstring():
 
 
 def chapter_titles():
-    """Chapter number -> the title (first heading) of chapters/NN_*.ipynb."""
+    """Chapter number -> the title (first heading) of chapters/NN_*.ipynb, or of the first page of
+    chapters/NN_*/, a chapter made of section pages."""
     titles = {}
-    for path in sorted((ROOT / "chapters").glob("[0-9]*_*.ipynb")):
-        cells = json.loads(path.read_text())["cells"]
+    for path in sorted((ROOT / "chapters").glob("[0-9]*_*")):
+        first = path if path.suffix == ".ipynb" else next(iter(sorted(path.glob("*.ipynb"))), None)
+        if first is None:
+            continue
+        cells = json.loads(first.read_text())["cells"]
         headings = [line[2:].strip() for cell in cells if cell["cell_type"] == "markdown"
                     for line in "".join(cell["source"]).splitlines() if line.startswith("# ")]
         titles[int(path.name.split("_")[0])] = headings[0] if headings else None

@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts)
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
@@ -44,7 +45,7 @@ def test_every_notebook_is_in_the_table_of_contents_and_every_entry_exists():
         assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), f"_toc.yml lists missing {entry}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "chapters").as_posix())
 def test_first_code_cell_installs_nnlib_on_colab_only_from_the_configured_repository(path):
     first = source(code_cells(path)[0])
     url, branch = CONFIG["repository"]["url"], CONFIG["repository"]["branch"]
@@ -59,7 +60,7 @@ def test_first_code_cell_installs_nnlib_on_colab_only_from_the_configured_reposi
     assert re.search(r'^name = "nnlib-book"$', (ROOT / "pyproject.toml").read_text(), re.M)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "chapters").as_posix())
 def test_stored_from_one_clean_run(path):
     cells = code_cells(path)
     counts = [c["execution_count"] for c in cells if source(c).strip()]
@@ -83,7 +84,7 @@ def test_stored_from_one_clean_run(path):
                 f"code cell {i} stores the absolute path of nnlib; re-execute with tools/execute.py"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "chapters").as_posix())
 def test_randomness_is_seeded(path):
     text = "\n".join(source(c) for c in code_cells(path))
     assert "np.random.seed" not in text and not re.search(r"np\.random\.(rand|randn|normal|uniform)\(", text), \
@@ -116,7 +117,7 @@ def test_code_lines_counts_code_only():
     assert code_lines(cell) == ["import numpy as np", "def f(x):", "    return x  # why"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "chapters").as_posix())
 def test_exported_cells_are_short_and_code_fits_the_page(path):
     for i, cell in enumerate(code_cells(path)):
         text = source(cell)
@@ -203,7 +204,7 @@ def test_the_install_cell_fails_loudly_and_quietly_succeeds(tmp_path):
     assert (target / "nnlib" / "__init__.py").exists()
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "chapters").as_posix())
 def test_code_blocks_of_the_text_fit_the_page(path):
     """Code in the markdown (a ```python, ```sh or ```text block) fits 88 characters too, and a
     directive's fence names no code in backticks (a backtick fence may not hold one, and the

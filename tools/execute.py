@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--all", action="store_true", help="every notebook under chapters/")
     args = parser.parse_args(argv)
-    notebooks = sorted((ROOT / "chapters").glob("*.ipynb")) if args.all else args.notebooks
+    notebooks = export.notebooks_under(ROOT / "chapters") if args.all else args.notebooks
     if not notebooks:
         parser.error("name the notebooks to execute, or pass --all")
     if export.main([]) != 0:

@@ -58,8 +58,8 @@ from sphinx.util.nodes import nested_parse_with_titles
 logger = logging.getLogger(__name__)
 
 DEFAULT_PACKAGE = "nnlib"
-DERIVED = re.compile(r'Derived in chapter (\d+),\s+"([^"]+)"(?:\s+\((?:chapters/)?[\w./-]+\.ipynb\))?')
-CHAPTER_FILE = re.compile(r"(?:^|/)(\d+)_[^/]*$")                 # chapters/03_activations -> 3
+DERIVED = re.compile(r'Derived in chapter (\d+),\s+"([^"]+)"(?:\s+\((?:chapters/)?[\w./-]+?(?:\.ipynb)?\))?')
+CHAPTER_FILE = re.compile(r"(\d+)_")                    # 03_activations (a file or a folder) -> 3
 DOTTED = re.compile(r"(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*")                     # numpy.ndarray
 CLASS_LIKE = re.compile(DOTTED.pattern + r"|[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*")  # or Parameter, Conv2d
 
@@ -233,12 +233,19 @@ def escape_plain_text(app, what, name, obj, options, lines: list[str]) -> None:
 # -- "Derived in chapter N" becomes a link to chapter N ---------------------------------------------
 
 def chapter_pages(env) -> dict[int, list[str]]:
-    """Chapter number -> the documents whose file name starts with that number and an underscore."""
-    pages: dict[int, list[str]] = {}
+    """Chapter number -> the page that opens the chapter: the document whose first numbered path
+    component (``chapters/03_activations``, or the folder of a chapter made of section pages,
+    ``chapters/04_linear/01_forward``) starts with that number and an underscore; of a folder's
+    pages, the first."""
+    chapters: dict[int, dict[str, list[str]]] = {}
     for docname in sorted(env.found_docs):
-        if match := CHAPTER_FILE.search(docname):
-            pages.setdefault(int(match.group(1)), []).append(docname)
-    return pages
+        parts = docname.split("/")
+        for depth, part in enumerate(parts):
+            if match := CHAPTER_FILE.match(part):
+                prefix = "/".join(parts[:depth + 1])
+                chapters.setdefault(int(match.group(1)), {}).setdefault(prefix, []).append(docname)
+                break
+    return {number: [docs[0] for docs in prefixes.values()] for number, prefixes in chapters.items()}
 
 
 def escape_role_text(text: str) -> str:
