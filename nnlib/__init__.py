@@ -12,6 +12,7 @@ from .linear import Linear
 from .init import xavier_uniform, xavier_normal, he_uniform, he_normal
 from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from .sequential import Sequential
+from .container import ModuleList, ModuleDict
 from .optim import Optimizer, SGD, RMSprop, Adam, AdamW
 from .lr_scheduler import LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
 from .data import train_val_split, Standardizer, DataLoader
@@ -31,9 +32,9 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "relative_error", "gradient_errors", "gradcheck", "Sigmoid", "Tanh", "ReLU",
            "LeakyReLU", "Softmax", "Linear", "xavier_uniform", "xavier_normal",
            "he_uniform", "he_normal", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "Sequential", "Optimizer", "SGD", "RMSprop", "Adam",
-           "AdamW", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
-           "train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
-           "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
-           "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+           "CrossEntropyLoss", "Sequential", "ModuleList", "ModuleDict", "Optimizer",
+           "SGD", "RMSprop", "Adam", "AdamW", "LRScheduler", "StepLR", "ExponentialLR",
+           "CosineAnnealingLR", "train_val_split", "Standardizer", "DataLoader",
+           "accuracy", "predict", "evaluate", "History", "fit", "plot_history",
+           "EarlyStopping", "save", "load", "Dropout", "BatchNorm1d", "BatchNorm2d",
+           "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
