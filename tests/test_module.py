@@ -364,3 +364,58 @@ def test_a_read_only_input_turns_an_in_place_change_into_an_error():
     with pytest.raises(ValueError, match="read-only"):
         x *= 10
     assert np.array_equal(layer.backward(np.ones_like(y)), [[1.0, 2.0]])
+
+
+def layers_of_nnlib():
+    """One instance of every layer nnlib exports, with an input for it: (name, layer, x)."""
+    import nnlib
+    rng = np.random.default_rng(0)
+    vectors, images = rng.normal(size=(4, 6)), rng.normal(size=(2, 3, 6, 6))
+    return [
+        ("Linear", nnlib.Linear(6, 3, rng=0), vectors),
+        ("Sigmoid", nnlib.Sigmoid(), vectors), ("Tanh", nnlib.Tanh(), vectors),
+        ("ReLU", nnlib.ReLU(), vectors), ("LeakyReLU", nnlib.LeakyReLU(), vectors),
+        ("Softmax", nnlib.Softmax(), vectors),
+        ("Dropout", nnlib.Dropout(0.5, rng=0), vectors),
+        ("BatchNorm1d", nnlib.BatchNorm1d(6), vectors),
+        ("BatchNorm2d", nnlib.BatchNorm2d(3), images),
+        ("Conv2d", nnlib.Conv2d(3, 2, 3, padding=1, rng=0), images),
+        ("MaxPool2d", nnlib.MaxPool2d(2), images), ("AvgPool2d", nnlib.AvgPool2d(2), images),
+        ("Flatten", nnlib.Flatten(), images),
+        ("Sequential", nnlib.Sequential(nnlib.Linear(6, 5, rng=0), nnlib.ReLU(),
+                                        nnlib.Linear(5, 2, rng=1), nnlib.Sigmoid()), vectors),
+    ]
+
+
+@pytest.mark.parametrize("mode", ["train", "eval"])
+@pytest.mark.parametrize("index", range(14))
+def test_no_layer_writes_into_the_arrays_it_is_given(index, mode):
+    """nnlib's side of chapter 2's rule: forward and backward passes leave their input and the
+    upstream gradient alone (read-only arrays would raise on any write)."""
+    name, layer, x = layers_of_nnlib()[index]
+    getattr(layer, mode)()
+    x = x.copy()
+    x.flags.writeable = False
+    y = layer(x)
+    g = np.ones_like(y)
+    g.flags.writeable = False
+    layer.backward(g, input_grad=True)
+    layer(x)                                   # Conv2d runs one backward pass per forward pass
+    layer.backward(g, input_grad=False)
+
+
+@pytest.mark.parametrize("loss_name", ["MSELoss", "L1Loss", "HuberLoss", "BCELoss",
+                                       "BCEWithLogitsLoss", "CrossEntropyLoss"])
+def test_no_loss_writes_into_the_arrays_it_is_given(loss_name):
+    import nnlib
+    rng = np.random.default_rng(1)
+    if loss_name == "CrossEntropyLoss":
+        prediction, target = rng.normal(size=(4, 3)), rng.integers(0, 3, size=4)
+    else:
+        prediction, target = rng.uniform(0.1, 0.9, size=(4, 3)), rng.integers(0, 2, size=(4, 3))
+        target = target.astype(np.float64)
+    for array in (prediction, target):
+        array.flags.writeable = False
+    loss_fn = getattr(nnlib, loss_name)()
+    loss_fn(prediction, target)
+    loss_fn.backward()
