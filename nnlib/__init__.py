@@ -10,8 +10,10 @@ from .gradcheck import numerical_gradient, relative_error, gradient_errors, grad
 from .activations import Sigmoid, Tanh, ReLU, LeakyReLU, Softmax
 from .linear import Linear
 from .init import xavier_uniform, xavier_normal, he_uniform, he_normal
-from .losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
+from .losses import (MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss,
+    CrossEntropyLoss)
 from .sequential import Sequential
+from .container import ModuleList, ModuleDict
 from .optim import Optimizer, SGD, Adagrad, RMSprop, Adam, AdamW
 from .lr_scheduler import (LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR,
     LinearLR, OneCycleLR, ReduceLROnPlateau)
@@ -40,16 +42,16 @@ __version__ = "0.1.0"
 __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "relative_error", "gradient_errors", "gradcheck", "Sigmoid", "Tanh", "ReLU",
            "LeakyReLU", "Softmax", "Linear", "xavier_uniform", "xavier_normal",
-           "he_uniform", "he_normal", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss", "Sequential", "Optimizer", "SGD", "Adagrad", "RMSprop",
-           "Adam", "AdamW", "LRScheduler", "StepLR", "ExponentialLR",
-           "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau",
-           "clip_grad_norm_", "train_val_split", "Standardizer", "DataLoader",
-           "accuracy", "predict", "evaluate", "History", "fit", "plot_history",
-           "EarlyStopping", "save", "load", "Dropout", "BatchNorm1d", "BatchNorm2d",
-           "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor",
-           "unbroadcast", "no_grad", "is_grad_enabled", "Embedding",
-           "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
-           "erf", "GELU", "scaled_dot_product_attention",
-           "scaled_dot_product_attention_backward", "MultiheadAttention",
-           "TransformerBlock", "TransformerLM"]
+           "he_uniform", "he_normal", "MSELoss", "L1Loss", "HuberLoss", "BCELoss",
+           "BCEWithLogitsLoss", "CrossEntropyLoss", "Sequential", "ModuleList",
+           "ModuleDict", "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
+           "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
+           "OneCycleLR", "ReduceLROnPlateau", "clip_grad_norm_", "train_val_split",
+           "Standardizer", "DataLoader", "accuracy", "predict", "evaluate", "History",
+           "fit", "plot_history", "EarlyStopping", "save", "load", "Dropout",
+           "BatchNorm1d", "BatchNorm2d", "conv_output_size", "Conv2d", "MaxPool2d",
+           "AvgPool2d", "Flatten", "Tensor", "unbroadcast", "no_grad",
+           "is_grad_enabled", "Embedding", "SinusoidalPositionalEncoding",
+           "LearnedPositionalEncoding", "LayerNorm", "erf", "GELU",
+           "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
+           "MultiheadAttention", "TransformerBlock", "TransformerLM"]

@@ -169,7 +169,9 @@ class Softmax(Module):
     is raised for any finite input. The backward pass computes the vector-Jacobian
     product ``y * (g - sum(g * y, axis=dim))`` from the output ``y`` saved by
     ``forward``, never the Jacobian ``diag(y) - y y^T`` itself. Shapes, dtypes and
-    ``input_grad`` as for ``Sigmoid``; ``x`` must have the axis ``dim``.
+    ``input_grad`` as for ``Sigmoid``; ``x`` must have the axis ``dim``, with at least
+    one entry along it (PyTorch returns an empty array for an empty axis; nnlib raises a
+    ``ValueError``: zero entries cannot sum to 1).
 
     A NaN entry of the input makes its whole slice along ``dim`` NaN, as the formula
     does in NumPy; so does ``+inf`` (``inf - inf``), with NumPy's "invalid value"
@@ -200,6 +202,9 @@ class Softmax(Module):
         if not -x.ndim <= self.dim < x.ndim:
             checks.fail(ValueError, self, "dim", f"in [{-x.ndim}, {x.ndim - 1}] for an "
                         f"input of shape {x.shape}", self.dim)
+        if x.shape[self.dim] == 0:                    # no entries to sum to 1
+            checks.fail(ValueError, self, "x", f"non-empty along dim={self.dim} (zero "
+                        "entries cannot sum to 1)", f"shape {x.shape}")
         y = x - x.max(axis=self.dim, keepdims=True)   # every exponent <= 0: no overflow
         with np.errstate(under="ignore"):             # exp(very negative) rounds to 0
             np.exp(y, out=y)

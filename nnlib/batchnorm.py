@@ -58,10 +58,11 @@ class _BatchNorm(Module):
         m = x.size // self.num_features                 # M, the values per channel
         batch_statistics = self.training or not self.track_running_stats
         if batch_statistics:
-            if self.training and m <= 1:
+            if m <= 1:          # a variance of one value is 0: every output would be 0
                 checks.fail(ValueError, self, "x", "a batch of more than 1 value per "
-                            "channel in training mode", f"shape {x.shape}", "train on "
-                            "larger batches, or predict in evaluation mode (.eval())")
+                            "channel when the batch's statistics are used (training "
+                            "mode, or track_running_stats=False)", f"shape {x.shape}",
+                            _ONE_VALUE_FIX[self.track_running_stats])
             mean = x.mean(axis=axes)
             x_hat = x - mean.reshape(shape)             # centred; normalized below
             var = np.mean(np.square(x_hat), axis=axes)  # biased: divided by M
@@ -120,8 +121,9 @@ class BatchNorm1d(_BatchNorm):
     ``running = (1 - momentum) * running + momentum * batch``, with the *unbiased*
     batch variance (var * N / (N - 1)) for ``running_var``. In evaluation mode
     ``running_mean`` and ``running_var`` take the place of the batch's statistics, so
-    each sample's output depends on that sample only. Training mode needs N >= 2
-    (ValueError otherwise, as in PyTorch).
+    each sample's output depends on that sample only. Whenever the batch's statistics
+    are used (training mode, and both modes with ``track_running_stats=False``) the
+    batch needs N >= 2 (ValueError otherwise, as in PyTorch).
 
     ``forward`` takes x of shape (N, C) and of the layer's dtype, and returns y of the
     same shape and dtype; ``backward`` takes dL/dy of that shape and dtype, accumulates
@@ -166,12 +168,18 @@ class BatchNorm2d(_BatchNorm):
     Derived in chapter 11, "Batch normalization". As ``torch.nn.BatchNorm2d``: the same
     layer as ``BatchNorm1d``, with each channel's statistics taken over the batch *and*
     every pixel, that is over M = N * H * W values (the unbiased variance of the running
-    statistics uses M / (M - 1)). Training mode needs M >= 2. Parameters and attributes
-    as for ``BatchNorm1d``: ``weight``, ``bias``, ``running_mean`` and ``running_var``
-    have shape (C,).
+    statistics uses M / (M - 1)); where the batch's statistics are used, M >= 2.
+    Parameters and attributes as for ``BatchNorm1d``: ``weight``, ``bias``,
+    ``running_mean`` and ``running_var`` have shape (C,).
 
     ``forward`` takes x of shape (N, C, H, W) and returns y of the same shape and dtype;
     ``backward`` takes dL/dy of that shape and dtype and returns dL/dx.
     """
 
     _pixels = (None, None)
+
+
+_ONE_VALUE_FIX = {
+    True: "train on larger batches, or predict in evaluation mode (.eval())",
+    False: "use larger batches: without running statistics the layer normalizes with "
+           "the batch's in evaluation mode too"}

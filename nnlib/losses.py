@@ -15,7 +15,8 @@ import numpy as np
 from nnlib import checks
 from nnlib.module import Module
 
-__all__ = ["MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss"]
+__all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
+           "CrossEntropyLoss"]
 
 
 _DIVERGED = ("a NaN or inf prediction usually means that training diverged: lower the "
@@ -30,9 +31,10 @@ def _prediction(prediction, loss):
     return checks.finite(prediction, "prediction", loss, _DIVERGED)
 
 
-def _target(target, prediction, loss):
-    """``target``, checked to be a finite array of the prediction's shape, converted to
-    the prediction's dtype (integer or boolean labels become floats)."""
+def _target(target, prediction, loss, copy=False):
+    """``target``, checked to be a finite array of real numbers of the prediction's
+    shape, converted to the prediction's dtype (integer or boolean labels become
+    floats); a new array if ``copy`` is True, for a loss that keeps it."""
     checks.array(target, "target", loss)
     shape = prediction.shape
     if target.shape != shape:
@@ -40,8 +42,13 @@ def _target(target, prediction, loss):
                    f"them, e.g. target.reshape({shape})")
         checks.fail(ValueError, loss, "target", f"of the prediction's shape {shape}",
                     target.shape, reshape if target.size == prediction.size else "")
+    if target.dtype.kind not in "biuf":   # complex numbers, strings, objects, dates
+        fix = ("take its real part, target.real, if that is what it means"
+               if target.dtype.kind == "c" else "convert it, e.g. target.astype(float)")
+        checks.fail(ValueError, loss, "target", "real numbers (bool, int or float)",
+                    f"dtype {target.dtype}", fix)
     with np.errstate(over="ignore"):      # beyond float32's range: inf, refused below
-        target = target.astype(prediction.dtype, copy=False)
+        target = target.astype(prediction.dtype, copy=copy)
     return checks.finite(target, "target", loss, "look for NaN or inf in the data")
 
 
@@ -71,6 +78,73 @@ class MSELoss(Module):
         return diff * (2 / diff.size)
 
 
+class L1Loss(Module):
+    """Mean absolute error, ``L = mean(|prediction - target|)`` over all entries.
+
+    Derived in chapter 5, "Loss functions". As ``torch.nn.L1Loss()``, with
+    ``reduction="mean"``, the only one nnlib offers. Arguments, shapes, dtypes and
+    checks as for ``MSELoss``; the mean runs over the prediction's n entries.
+    ``loss_fn.backward()`` returns dL/dprediction = sign(prediction - target) / n, of
+    the prediction's shape and dtype, with sign(0) = 0 at the kink, where prediction
+    and target are equal, as in PyTorch.
+    """
+
+    def forward(self, prediction, target):
+        """The mean absolute error; arguments and result as in the class docstring."""
+        prediction = _prediction(prediction, self)
+        diff = prediction - _target(target, prediction, self)
+        self.save_for_backward(diff)
+        return float(np.abs(diff).sum()) / diff.size
+
+    def backward(self):
+        """dL/dprediction = sign(prediction - target) / n, 0 where they are equal."""
+        diff, = self.saved
+        grad = np.sign(diff)
+        grad /= diff.size
+        return grad
+
+
+class HuberLoss(Module):
+    """Huber loss of r = prediction - target: ``r**2 / 2`` where ``|r| <= delta``,
+    ``delta * (|r| - delta / 2)`` beyond, averaged over all entries.
+
+    Derived in chapter 5, "Loss functions". As ``torch.nn.HuberLoss(delta=delta)``,
+    with ``reduction="mean"``, the only one nnlib offers: half the squared error near
+    0, a line of slope delta beyond, meeting it with the same value and slope.
+    Arguments, shapes, dtypes and checks as for ``MSELoss``. ``loss_fn.backward()``
+    returns dL/dprediction = clip(r, -delta, delta) / n, of the prediction's shape and
+    dtype; it is continuous, so there is no kink to choose a value at.
+
+    Parameters
+    ----------
+    delta : float, default 1.0
+        Where the quadratic piece turns linear; positive.
+    """
+
+    def __init__(self, delta=1.0):
+        self.delta = checks.real(delta, "delta", self, "(0, inf)")
+
+    def extra_repr(self):
+        return f"delta={self.delta}"
+
+    def forward(self, prediction, target):
+        """The mean of q (a - q / 2), with a = |r| and q = min(a, delta)."""
+        prediction = _prediction(prediction, self)
+        diff = prediction - _target(target, prediction, self)
+        self.save_for_backward(diff)
+        a = np.abs(diff)
+        q = np.minimum(a, self.delta)
+        a -= q / 2                                # a - q / 2
+        return float(np.vdot(q, a)) / diff.size
+
+    def backward(self):
+        """dL/dprediction = clip(prediction - target, -delta, delta) / n."""
+        diff, = self.saved
+        grad = np.clip(diff, -self.delta, self.delta)
+        grad /= diff.size
+        return grad
+
+
 _LABELS_IN_0_1 = "labels -1 and 1 map to 0 and 1 by (target + 1) / 2"
 
 
@@ -97,14 +171,14 @@ class BCELoss(Module):
         p = _prediction(prediction, self)
         checks.unit_interval(p, "prediction", self,
                              "for raw scores (logits) use BCEWithLogitsLoss instead")
-        y = _target(target, p, self)
+        y = _target(target, p, self, copy=True)
         checks.unit_interval(y, "target", self, _LABELS_IN_0_1)
         # log 0 = -inf, clamped on the next lines
         with np.errstate(divide="ignore"):
             log_p, log_1mp = np.log(p), np.log1p(-p)
         np.maximum(log_p, -100, out=log_p)
         np.maximum(log_1mp, -100, out=log_1mp)
-        self.save_for_backward(p, y)
+        self.save_for_backward(p.copy(), y)        # copies: the caller's may change
         return -float(np.vdot(y, log_p) + np.vdot(1 - y, log_1mp)) / p.size
 
     def backward(self):
@@ -138,21 +212,21 @@ class BCEWithLogitsLoss(Module):
         """The binary cross-entropy of sigmoid(prediction), computed from the logits;
         arguments and result as in the class docstring."""
         z = _prediction(prediction, self)
-        y = _target(target, z, self)
+        y = _target(target, z, self, copy=True)          # kept: a copy
         checks.unit_interval(y, "target", self, _LABELS_IN_0_1)
         e = np.exp(-np.abs(z))                            # in (0, 1]: cannot overflow
         terms = np.maximum(z, 0)
         terms -= z * y
         terms += np.log1p(e)
-        self.save_for_backward(z, e, y)
+        self.save_for_backward(z < 0, e, y)               # the signs of z, not z
         return float(terms.mean())
 
     def backward(self):
         """dL/dz = (sigmoid(z) - y) / n, the sigmoid computed from e = exp(-|z|)."""
-        z, e, y = self.saved
+        negative, e, y = self.saved                    # negative: where z < 0
         sigma = 1 + e
         np.reciprocal(sigma, out=sigma)                # 1 / (1 + e): sigmoid(z), z >= 0
-        np.multiply(sigma, e, out=sigma, where=z < 0)  # e / (1 + e): sigmoid(z), z < 0
+        np.multiply(sigma, e, out=sigma, where=negative)   # e / (1 + e), z < 0
         sigma -= y
         sigma /= sigma.size
         return sigma
@@ -187,7 +261,7 @@ class CrossEntropyLoss(Module):
         exps[rows, top] = 0                        # the largest term, e^0 = 1, is left
         rest = exps.sum(axis=1)                    # out of r, the sum of the others
         exps[rows, top] = 1
-        self.save_for_backward(exps, 1 + rest, labels)
+        self.save_for_backward(exps, 1 + rest, labels.copy())   # the caller's: copied
         return float(np.mean(np.log1p(rest) - true_class))
 
     def backward(self):

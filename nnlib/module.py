@@ -5,6 +5,7 @@ state) and ``Parameter`` (a learnable array and its gradient).
 Derived in chapter 2, "Derivatives and the chain rule"
 (chapters/02_derivatives.ipynb)."""
 
+from collections.abc import Mapping
 import numpy as np
 from nnlib import checks
 
@@ -20,7 +21,8 @@ class Parameter:
     ----------
     data : array_like of floats
         The initial values, float32 or float64; a NumPy array is kept as it is (not
-        copied).
+        copied), so it must be writeable: a read-only array (``np.broadcast_to``'s
+        result, say) is refused with a ``ValueError``.
 
     Attributes
     ----------
@@ -35,6 +37,10 @@ class Parameter:
     def __init__(self, data):
         data = np.asarray(data)
         self.data = checks.array(data, "data", "Parameter", dtype="floating")
+        if not data.flags.writeable:       # optimizers update .data in place
+            checks.fail(ValueError, "Parameter", "data", "a writeable array, which "
+                        "an optimizer can update in place", "a read-only array",
+                        "pass a copy, np.array(data)")
         self.grad = None
 
     def accumulate(self, grad):
@@ -73,10 +79,19 @@ class Module:
 
     Subclasses write ``forward``, ``backward`` and, if they have parameters, a
     constructor that stores them as attributes (``self.weight = Parameter(...)``).
-    Modules stored as attributes, or in a list or tuple attribute, are the module's
-    children: ``parameters()``, ``train()``, ``eval()``, ``zero_grad()``,
+    Modules stored as attributes, or in a list, tuple or dict attribute, are the
+    module's children: ``parameters()``, ``train()``, ``eval()``, ``zero_grad()``,
     ``state_dict()`` and ``to()`` reach into them. Arrays that are state but not learned
-    (running statistics) are registered with ``register_buffer``. """
+    (running statistics) are registered with ``register_buffer``.
+
+    A forward pass keeps references to the arrays it saves, not copies: an array given
+    to ``forward`` (or returned by it) must not be changed in place before the backward
+    pass that reads it; a forward or backward pass never writes into the arrays it is
+    given. One module instance is used in one place of a model: ``parameters()`` and
+    the other methods that walk the model raise a ``ValueError`` when they meet it twice
+    (PyTorch allows it, since its autograd records each use; here the second call would
+    overwrite what the first saved). To share weights, let two modules share
+    Parameters. """
 
     training = True                       # switched by train() / eval()
     _saved = None                         # what forward saved for backward
@@ -96,7 +111,9 @@ class Module:
                                   "backward()")
 
     def save_for_backward(self, *values):
-        """Remember ``values`` (arrays, usually) from ``forward`` for ``backward``."""
+        """Remember ``values`` (arrays, usually) from ``forward`` for ``backward``: the
+        arrays themselves, not copies, so nothing may change them in place until then
+        (see the class docstring)."""
         self._saved = values
 
     @property
@@ -111,33 +128,52 @@ class Module:
     def named_children(self):
         """Yield ``(name, module)`` for the modules stored in attributes, in the order
         they were set; a list or tuple attribute ``layers`` of modules gives
-        ``layers.0``, ``layers.1``..."""
+        ``layers.0``, ``layers.1``..., a dict attribute ``heads`` gives
+        ``heads.<key>``."""
         for name, value in vars(self).items():
             if isinstance(value, Module):
                 yield name, value
-            elif isinstance(value, (list, tuple)) and value \
-                    and all(isinstance(v, Module) for v in value):
-                for i, child in enumerate(value):
-                    yield f"{name}.{i}", child
+            elif isinstance(value, (list, tuple, dict)) and value:
+                yield from _children_in(value, name, type(self).__name__)
+
+    def named_modules(self, prefix=""):
+        """Yield ``(name, module)`` for this module, named ``prefix``, and every module
+        inside it, depth first, each named by its dotted path (``"0"``, ``"blocks.1"``).
+
+        A ``ValueError`` if a module is met twice: a module saves what its forward pass
+        needs for its backward pass, so it can be used in one place only (see the class
+        docstring). PyTorch lists such a module once instead."""
+        seen = {}
+
+        def walk(module, name):
+            if id(module) in seen:
+                again = f"the {type(module).__name__} at '{seen[id(module)]}' again"
+                checks.fail(ValueError, type(self).__name__, f"the module at '{name}'",
+                            "a module used in one place only", again, _ONE_PLACE)
+            seen[id(module)] = name
+            yield name, module
+            for child, value in module.named_children():
+                yield from walk(value, f"{name}.{child}" if name else child)
+
+        return walk(self, prefix)
 
     def modules(self):
         """Yield this module and all modules inside it, depth first."""
-        yield self
-        for _, child in self.named_children():
-            yield from child.modules()
+        for _, module in self.named_modules():
+            yield module
 
     def _named(self, prefix, parameters, buffers):
         """Yield ``(dotted name, Parameter)`` and/or ``(dotted name, (owner,
-        attribute))`` of every buffer, this module's first, then its children's."""
-        if parameters:
-            for name, value in vars(self).items():
-                if isinstance(value, Parameter):
-                    yield prefix + name, value
-        if buffers:
-            for name in self._buffer_names:
-                yield prefix + name, (self, name)
-        for name, child in self.named_children():
-            yield from child._named(f"{prefix}{name}.", parameters, buffers)
+        attribute))`` of every buffer, module by module, depth first."""
+        for path, module in self.named_modules():
+            stem = f"{prefix}{path}." if path else prefix
+            if parameters:
+                for name, value in vars(module).items():
+                    if isinstance(value, Parameter):
+                        yield stem + name, value
+            if buffers:
+                for name in module._buffer_names:
+                    yield stem + name, (module, name)
 
     def named_parameters(self, prefix=""):
         """Yield ``(name, parameter)`` for this module's parameters, then its
@@ -197,22 +233,31 @@ class Module:
         return {name: array.copy() for name, array in self._state_arrays()}
 
     def load_state_dict(self, state):
-        """Copy the arrays of ``state`` into this module's parameters and buffers, in
-        place.
+        """Copy the arrays of ``state``, a mapping from names to arrays, into this
+        module's parameters and buffers, in place, converted to their dtypes.
 
-        Raises ``ValueError`` naming the key if a key is missing, unexpected, or has the
-        wrong shape; nothing is changed in that case."""
+        All or nothing: every value is read and converted before anything is copied.
+        A ``ValueError`` names each key that is missing, unexpected, of the wrong shape,
+        not real numbers (strings, complex numbers, objects) or beyond the range of the
+        model's dtype, and nothing is changed then; a ``TypeError`` if ``state`` is not
+        a mapping."""
+        owner = f"{type(self).__name__}.load_state_dict"
+        checks.instance(state, "state", owner, Mapping,
+                        "pass a dict of arrays, such as what state_dict() returns")
         own = dict(self._state_arrays())
         wrong = [f"missing key '{k}'" for k in own if k not in state]
         wrong += [f"unexpected key '{k}'" for k in state if k not in own]
-        wrong += [f"'{k}' has shape {np.shape(state[k])}, the model expects {a.shape}"
-                  for k, a in own.items()
-                  if k in state and np.shape(state[k]) != a.shape]
-        if wrong:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: "
-                             + "; ".join(wrong))
+        converted = {}
         for key, array in own.items():
-            array[...] = state[key]
+            if key in state:
+                value = _state_value(state[key], array)
+                if isinstance(value, str):
+                    wrong.append(f"'{key}' {value}")
+                converted[key] = value
+        if wrong:
+            raise ValueError(f"{owner}: " + "; ".join(wrong))
+        for key, value in converted.items():            # cannot fail: checked above
+            own[key][...] = value
 
     def to(self, dtype):
         """Convert every parameter (data and gradient) and buffer to ``dtype``, float32
@@ -237,3 +282,59 @@ class Module:
         lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ")
                  for name, child in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+
+def _children_in(collection, name, owner):
+    """``(name.key, module)`` for each module of a list, tuple or dict whose first
+    value is a module; nothing if the first value is not one. The ``owner`` of the
+    messages is a class name: a module's repr walks its children. A ``TypeError`` if
+    other values follow modules or a key is not a string, a ``ValueError`` for a key
+    that holds a dot or is empty."""
+    is_dict = isinstance(collection, dict)
+    first = next(iter(collection.values())) if is_dict else collection[0]
+    if not isinstance(first, Module):
+        return
+    for key, value in collection.items() if is_dict else enumerate(collection):
+        what = f"{name}[{key!r}]"
+        if not isinstance(value, Module):
+            checks.fail(TypeError, owner, what, "a Module, as the first value of "
+                        f"{name} is", type(value).__name__, "keep modules in a list "
+                        "or dict of their own, so that all of them are found")
+        yield f"{name}.{_module_key(key, what, owner) if is_dict else key}", value
+
+
+def _module_key(key, name, owner):
+    """Return ``key`` if it can name a module: a non-empty string without a dot."""
+    if not isinstance(key, str):
+        checks.fail(TypeError, owner, f"the key of {name}", "a string, which becomes "
+                    "part of the parameters' names", repr(key), f"use '{key}'")
+    if not key or "." in key:
+        checks.fail(ValueError, owner, "a key", "a non-empty string without '.', "
+                    "which separates the parts of a name", repr(key))
+    return key
+
+
+_ONE_PLACE = ("a module keeps what its forward pass saved for its backward pass, and a "
+              "second call overwrites it, so the gradients would be wrong; use two "
+              "instances, and to share weights let them share Parameters "
+              "(second.weight = first.weight)")
+
+
+def _state_value(value, array):
+    """``value`` converted to an array of ``array``'s shape and dtype, or what is wrong
+    with it, as a string."""
+    try:
+        value = np.asarray(value)
+    except (TypeError, ValueError) as error:        # a ragged list, say
+        return f"is not an array ({error})"
+    if value.dtype.kind not in "biuf":
+        what = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(
+            value.dtype.kind, "values that are not numbers")
+        return f"holds {what} (dtype {value.dtype}), the model expects real numbers"
+    if value.shape != array.shape:
+        return f"has shape {value.shape}, the model expects {array.shape}"
+    with np.errstate(over="ignore"):                # counted on the next line
+        converted = value.astype(array.dtype)
+    if np.count_nonzero(np.isinf(converted)) != np.count_nonzero(np.isinf(value)):
+        return f"holds values beyond the range of {array.dtype}"
+    return converted

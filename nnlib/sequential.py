@@ -4,6 +4,7 @@ reverse.
 
 Derived in chapter 6, "Composing layers" (chapters/06_sequential.ipynb)."""
 
+import numpy as np
 from nnlib import checks
 from nnlib.module import Module
 
@@ -45,6 +46,7 @@ class Sequential(Module):
     def __init__(self, *layers):
         self.layers = [_layer(layer, f"layer {i}", "Sequential")
                        for i, layer in enumerate(layers)]
+        list(self.named_modules())      # refuses a layer used twice (chapter 2)
 
     def named_children(self):
         for i, layer in enumerate(self.layers):
@@ -63,9 +65,14 @@ class Sequential(Module):
         return f"Sequential(\n{body}\n)  # {total:,} parameters in total"
 
     def forward(self, x):
+        """Run the layers in order. In training mode the input is copied first and the
+        output last, so that the caller's arrays are never those the backward pass reads
+        (chapter 2)."""
+        copy = self.training and isinstance(x, np.ndarray)
+        x = x.copy() if copy else x
         for layer in self.layers:
             x = layer(x)
-        return x
+        return x.copy() if copy and isinstance(x, np.ndarray) else x
 
     def backward(self, grad_output, input_grad=False):
         """Backpropagate dL/d(output) through the layers in reverse order.
@@ -95,6 +102,8 @@ class Sequential(Module):
         return iter(self.layers)
 
     def append(self, layer):
-        """Add ``layer`` at the end; returns the model."""
-        self.layers.append(_layer(layer, "layer", "Sequential.append"))
+        """Add ``layer`` at the end; returns the model. A layer the model holds already
+        is refused, as by the constructor."""
+        Sequential(*self.layers, _layer(layer, "layer", "Sequential.append"))  # checks
+        self.layers.append(layer)
         return self

@@ -323,3 +323,17 @@ def test_reprs_follow_pytorch():
 def test_activations_have_no_parameters_and_an_empty_state(make):
     layer = make()
     assert layer.parameters() == [] and layer.state_dict() == {}
+
+
+@pytest.mark.parametrize("shape, dim", [((2, 0), -1), ((0, 3), 0), ((4, 0, 2), 1), ((0,), 0)])
+def test_softmax_over_zero_classes_is_a_clear_error(shape, dim):
+    with pytest.raises(ValueError, match=re.escape(f"Softmax(dim={dim}): x must be non-empty along "
+                                                   f"dim={dim} (zero entries cannot sum to 1), got "
+                                                   f"shape {shape}")):
+        Softmax(dim=dim)(np.zeros(shape))
+
+
+def test_softmax_over_an_empty_batch_is_an_empty_batch():
+    layer = Softmax()
+    assert layer(np.zeros((0, 3))).shape == (0, 3)
+    assert layer.backward(np.zeros((0, 3))).shape == (0, 3)

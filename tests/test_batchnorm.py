@@ -270,8 +270,9 @@ def test_state_dict_round_trip():
 
 
 def test_training_with_one_value_per_channel_is_refused_like_pytorch():
-    message = (r"x must be a batch of more than 1 value per channel in training mode, "
-               r"got shape \(1, 4\); train on larger batches, or predict in evaluation mode")
+    message = (r"x must be a batch of more than 1 value per channel when the batch's statistics "
+               r"are used \(training mode, or track_running_stats=False\), got shape \(1, 4\); "
+               r"train on larger batches, or predict in evaluation mode")
     with pytest.raises(ValueError, match=r"BatchNorm1d\(4, .*\): " + message):
         BatchNorm1d(4)(np.ones((1, 4)))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
@@ -434,3 +435,22 @@ def test_agrees_with_torch_in_float64(shape):
     yt = theirs(xt)
     yt.backward(torch.from_numpy(g))
     assert close(ours(x), yt) and close(ours.backward(g), xt.grad)
+
+
+@pytest.mark.parametrize("make, shape", [(BatchNorm1d, (1, 3)), (BatchNorm2d, (1, 3, 1, 1))])
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_without_running_statistics_one_value_per_channel_is_refused_in_both_modes(make, shape, mode):
+    """Such a layer normalizes with the batch's statistics in evaluation mode too: one sample
+    would come out as the bias whatever the input (PyTorch raises as well)."""
+    layer = getattr(make(3, track_running_stats=False), mode)()
+    with pytest.raises(ValueError, match=r"track_running_stats=False\): x must be a batch of more than "
+                                         r"1 value per channel when the batch's statistics are used "
+                                         r".*; use larger batches: without running statistics the "
+                                         r"layer normalizes with the batch's in evaluation mode too"):
+        layer(np.arange(3.0).reshape(shape))
+
+
+def test_without_running_statistics_two_samples_in_evaluation_mode_are_normalized_by_the_batch():
+    layer = BatchNorm1d(2, track_running_stats=False).eval()
+    y = layer(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    assert np.allclose(y, [[-1.0, -1.0], [1.0, 1.0]], atol=1e-4)

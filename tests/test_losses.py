@@ -1,14 +1,21 @@
 """The losses (chapter 5): gradients, known values, stability at extreme inputs, dtypes, errors."""
 import re
+import warnings
 
 import numpy as np
 import pytest
 
-from nnlib import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, Module, gradcheck
+from nnlib import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, Module,
+                   Sequential, Linear, Sigmoid, gradcheck, numerical_gradient)
 
-LOSSES = [MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss]
+LOSSES = [MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss]
 EPSILON = float(np.float32(1e-12))        # PyTorch's cap of p (1 - p) in BCELoss's backward pass (a C float)
-ELEMENTWISE = [MSELoss, BCELoss, BCEWithLogitsLoss]
+ELEMENTWISE = [MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss]
+
+
+def owner(loss_cls):
+    """How messages name a loss built with its defaults: ``MSELoss()``, ``HuberLoss(delta=1.0)``."""
+    return repr(loss_cls())
 
 
 def sigmoid(z):
@@ -20,6 +27,12 @@ def example(loss_cls, shape=(5, 3), dtype=np.float64, seed=0):
     rng = np.random.default_rng(seed)
     if loss_cls is MSELoss:
         return rng.normal(size=shape).astype(dtype), rng.normal(size=shape)
+    if loss_cls in (L1Loss, HuberLoss):       # residuals at least 0.05 away from 0 and from delta = 1
+        target = rng.normal(size=shape)
+        size = np.where(rng.random(shape) < 0.5, rng.uniform(0.05, 0.95, shape),
+                        rng.uniform(1.05, 3.0, shape))
+        residual = rng.choice([-1.0, 1.0], size=shape) * size
+        return (target + residual).astype(dtype), target
     if loss_cls is BCELoss:
         return rng.uniform(0.05, 0.95, size=shape).astype(dtype), rng.integers(0, 2, size=shape).astype(float)
     if loss_cls is BCEWithLogitsLoss:
@@ -36,7 +49,8 @@ def no_floating_point_trouble():
 @pytest.mark.parametrize("loss_cls", LOSSES)
 def test_is_a_module_with_a_pytorch_repr_and_returns_a_python_float(loss_cls):
     loss_fn = loss_cls()
-    assert isinstance(loss_fn, Module) and repr(loss_fn) == f"{loss_cls.__name__}()"
+    expected = "HuberLoss(delta=1.0)" if loss_cls is HuberLoss else f"{loss_cls.__name__}()"
+    assert isinstance(loss_fn, Module) and repr(loss_fn) == expected
     assert loss_fn.parameters() == []
     value = loss_fn(*example(loss_cls))
     assert type(value) is float and np.isfinite(value)
@@ -44,7 +58,7 @@ def test_is_a_module_with_a_pytorch_repr_and_returns_a_python_float(loss_cls):
 
 @pytest.mark.parametrize("loss_cls", LOSSES)
 def test_backward_before_forward_is_a_runtime_error(loss_cls):
-    with pytest.raises(RuntimeError, match=re.escape(f"{loss_cls.__name__}(): backward() was called before forward()")):
+    with pytest.raises(RuntimeError, match=re.escape(f"{owner(loss_cls)}: backward() was called before forward()")):
         loss_cls().backward()
 
 
@@ -308,7 +322,7 @@ def message_of(call):
 def test_column_against_vector_is_refused_with_a_reshape_hint(loss_cls):
     prediction, _ = example(loss_cls, (4, 1))
     message = message_of(lambda: loss_cls()(prediction, np.zeros(4)))
-    assert message == (f"{loss_cls.__name__}(): target must be of the prediction's shape (4, 1), "
+    assert message == (f"{owner(loss_cls)}: target must be of the prediction's shape (4, 1), "
                        "got (4,); if both hold the same values in another layout, reshape one of "
                        "them, e.g. target.reshape((4, 1))")
 
@@ -317,7 +331,7 @@ def test_column_against_vector_is_refused_with_a_reshape_hint(loss_cls):
 def test_different_sizes_are_refused_naming_both_shapes(loss_cls):
     prediction, _ = example(loss_cls, (4, 2))
     message = message_of(lambda: loss_cls()(prediction, np.zeros((3, 2))))
-    assert message == (f"{loss_cls.__name__}(): target must be of the prediction's shape (4, 2), "
+    assert message == (f"{owner(loss_cls)}: target must be of the prediction's shape (4, 2), "
                        "got (3, 2)")
 
 
@@ -327,7 +341,7 @@ def test_non_finite_prediction_is_refused(loss_cls, bad):
     prediction, target = example(loss_cls, (3, 2))
     prediction[1, 0] = bad
     message = message_of(lambda: loss_cls()(prediction, target))
-    assert message.startswith(f"{loss_cls.__name__}(): prediction must be finite, got NaN or inf; "
+    assert message.startswith(f"{owner(loss_cls)}: prediction must be finite, got NaN or inf; "
                               "a NaN or inf prediction usually means that training diverged")
 
 
@@ -336,7 +350,7 @@ def test_non_finite_target_is_refused(loss_cls):
     prediction, target = example(loss_cls, (3, 2))
     target[2, 1] = np.nan
     message = message_of(lambda: loss_cls()(prediction, target))
-    assert message == (f"{loss_cls.__name__}(): target must be finite, got NaN or inf; "
+    assert message == (f"{owner(loss_cls)}: target must be finite, got NaN or inf; "
                        "look for NaN or inf in the data")
 
 
@@ -349,7 +363,7 @@ def test_float64_target_beyond_float32_range_is_refused_without_a_warning():
 @pytest.mark.parametrize("dtype", [np.int64, np.float16, np.bool_])
 def test_prediction_that_is_not_float32_or_float64_is_refused(loss_cls, dtype):
     message = message_of(lambda: loss_cls()(np.zeros((2, 2), dtype=dtype), np.zeros(2, dtype=np.int64)))
-    assert message == (f"{loss_cls.__name__}(): prediction must be float32 or float64, got "
+    assert message == (f"{owner(loss_cls)}: prediction must be float32 or float64, got "
                        f"{np.dtype(dtype).name}; convert it with prediction.astype(np.float32) or "
                        ".astype(np.float64)")
 
@@ -357,14 +371,14 @@ def test_prediction_that_is_not_float32_or_float64_is_refused(loss_cls, dtype):
 @pytest.mark.parametrize("loss_cls", LOSSES)
 def test_empty_prediction_is_refused(loss_cls):
     message = message_of(lambda: loss_cls()(np.zeros((0, 2)), np.zeros(0, dtype=np.int64)))
-    assert message == f"{loss_cls.__name__}(): prediction must be non-empty, got (0, 2)"
+    assert message == f"{owner(loss_cls)}: prediction must be non-empty, got (0, 2)"
 
 
 @pytest.mark.parametrize("loss_cls", [BCELoss, BCEWithLogitsLoss])
 @pytest.mark.parametrize("target", [[0.0, 1.5], [-1.0, 1.0]])
 def test_bce_targets_outside_0_1_are_refused(loss_cls, target):
     message = message_of(lambda: loss_cls()(np.array([0.2, 0.7]), np.array(target)))
-    assert message == (f"{loss_cls.__name__}(): target must be in [0, 1], got values from "
+    assert message == (f"{owner(loss_cls)}: target must be in [0, 1], got values from "
                        f"{min(target):g} to {max(target):g}; labels -1 and 1 map to 0 and 1 by "
                        "(target + 1) / 2")
 
@@ -416,7 +430,7 @@ def test_cross_entropy_accepts_any_integer_dtype():
 @pytest.mark.parametrize("loss_cls", LOSSES)
 def test_predictions_and_targets_that_are_not_arrays_are_a_type_error(loss_cls):
     prediction, target = example(loss_cls, (3, 2))
-    name = re.escape(f"{loss_cls.__name__}()")
+    name = re.escape(f"{owner(loss_cls)}")
     fix = re.escape("; convert it with np.asarray(")
     with pytest.raises(TypeError, match=f"^{name}: prediction must be a NumPy array, got list{fix}prediction"):
         loss_cls()(prediction.tolist(), target)
@@ -450,3 +464,130 @@ def test_bce_gradient_at_the_cap_matches_pytorch():
     x = torch.tensor(p, requires_grad=True)
     torch.nn.BCELoss()(x, torch.tensor(y)).backward()
     assert np.array_equal(loss_fn.backward(), x.grad.numpy())
+
+
+# -- L1Loss and HuberLoss ----------------------------------------------------------------------------
+def test_l1_and_huber_values_and_gradients_by_hand():
+    prediction, target = np.array([-3.0, -1.0, 0.0, 0.5, 2.0]), np.zeros(5)
+    l1, huber = L1Loss(), HuberLoss()
+    assert l1(prediction, target) == pytest.approx(1.3, rel=1e-15)
+    assert np.array_equal(l1.backward(), np.array([-1, -1, 0, 1, 1]) / 5)
+    assert huber(prediction, target) == pytest.approx(0.925, rel=1e-15)
+    assert np.array_equal(huber.backward(), np.array([-1, -1, 0, 0.5, 1]) / 5)
+    half = HuberLoss(delta=0.5)
+    # |r| > 0.5: 0.5 (|r| - 0.25); |r| <= 0.5: r^2 / 2
+    expected = np.array([0.5 * 2.75, 0.5 * 0.75, 0.0, 0.125, 0.5 * 1.75]).mean()
+    assert half(prediction, target) == pytest.approx(expected, rel=1e-15)
+    assert np.array_equal(half.backward(), np.array([-0.5, -0.5, 0, 0.5, 0.5]) / 5)
+
+
+def test_huber_is_half_the_squared_error_for_a_large_delta_and_delta_times_l1_for_a_small_one():
+    prediction, target = example(MSELoss, (6, 4), seed=3)
+    big, mse = HuberLoss(delta=1e3), MSELoss()
+    assert big(prediction, target) == pytest.approx(mse(prediction, target) / 2, rel=1e-13)
+    assert np.allclose(big.backward(), mse.backward() / 2, rtol=1e-13)     # r / n = (2 r / n) / 2
+    small = HuberLoss(delta=1e-7)
+    assert small(prediction, target) / 1e-7 == pytest.approx(L1Loss()(prediction, target), rel=1e-6)
+
+
+@pytest.mark.parametrize("delta", [0.3, 1.0, 2.5])
+@pytest.mark.parametrize("shape", [(1,), (4, 3), (2, 3, 4)])
+def test_huber_gradcheck_away_from_the_kinks(delta, shape):
+    rng = np.random.default_rng(len(shape))
+    target = rng.normal(size=shape)
+    residual = rng.normal(scale=2 * delta, size=shape)
+    residual = np.where(np.abs(np.abs(residual) - delta) < 1e-3, residual + 0.01, residual)
+    assert gradcheck(HuberLoss(delta), target + residual, target) < 1e-7
+
+
+def test_l1_gradient_at_the_kink_is_zero_as_in_pytorch_and_as_the_central_difference():
+    prediction = np.array([[0.5, -1.0], [2.0, 3.0]])
+    target = np.array([[0.5, 0.0], [2.0, 1.0]])              # two entries exactly on their targets
+    l1 = L1Loss()
+    l1(prediction, target)
+    analytic = l1.backward()
+    assert np.array_equal(analytic, np.array([[0.0, -1.0], [0.0, 1.0]]) / 4)
+    numerical = numerical_gradient(lambda: l1(prediction, target), prediction)
+    assert np.abs(numerical - analytic).max() < 1e-9
+    assert gradcheck(L1Loss(), prediction, target) < 1e-7  # the check passes at the kink too
+
+
+def test_huber_at_plus_minus_delta_is_continuous_and_the_central_difference_is_off_by_h_over_4():
+    h, delta = 1e-6, 0.5
+    prediction, target = np.array([1.0, -0.5, 0.25]), np.array([0.5, 0.0, 0.25])   # r = delta, -delta, 0
+    huber = HuberLoss(delta)
+    huber(prediction, target)
+    analytic = huber.backward()
+    assert np.array_equal(analytic, np.array([0.5, -0.5, 0.0]) / 3)
+    numerical = numerical_gradient(lambda: huber(prediction, target), prediction, h)
+    assert np.allclose(numerical, np.array([delta - h / 4, -(delta - h / 4), 0.0]) / 3, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("delta, error", [(0.0, ValueError), (-1.0, ValueError), (float("nan"), ValueError),
+                                          ("1", TypeError), (None, TypeError), (True, TypeError)])
+def test_huber_delta_must_be_a_positive_real_number(delta, error):
+    with pytest.raises(error, match=r"HuberLoss: delta must be a real number in \(0, inf\)"):
+        HuberLoss(delta)
+
+
+def test_huber_delta_is_a_float_and_keeps_float32():
+    huber = HuberLoss(np.float64(2))
+    assert type(huber.delta) is float and repr(huber) == "HuberLoss(delta=2.0)"
+    prediction = np.array([0.0, 5.0], dtype=np.float32)
+    huber(prediction, np.zeros(2))
+    assert huber.backward().dtype == np.float32
+
+
+# -- targets that are not real numbers ---------------------------------------------------------------
+@pytest.mark.parametrize("loss_cls", ELEMENTWISE)
+@pytest.mark.parametrize("kind, fix", [
+    (np.complex128, "take its real part, target.real, if that is what it means"),
+    (np.complex64, "take its real part, target.real, if that is what it means"),
+    (str, r"convert it, e.g. target.astype\(float\)"),
+    (object, r"convert it, e.g. target.astype\(float\)"),
+    ("datetime64[s]", r"convert it, e.g. target.astype\(float\)"),
+])
+def test_targets_that_are_not_real_numbers_are_refused_without_a_warning(loss_cls, kind, fix):
+    prediction, target = example(loss_cls, (3, 2))
+    bad = target.astype(kind) if kind != "datetime64[s]" else np.zeros((3, 2), dtype=kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=re.escape(f"{owner(loss_cls)}: target must be real numbers "
+                                                       f"(bool, int or float), got dtype {bad.dtype}; ")
+                           + fix):
+            loss_cls()(prediction, bad)
+
+
+@pytest.mark.parametrize("kind", [np.complex128, str, object])
+def test_cross_entropy_refuses_labels_that_are_not_real_numbers(kind):
+    z, labels = example(CrossEntropyLoss, (3, 4))
+    with pytest.raises(ValueError, match=r"CrossEntropyLoss\(\): target must be integer class labels"):
+        CrossEntropyLoss()(z, labels.astype(kind))
+
+
+# -- a loss keeps copies of the caller's arrays --------------------------------------------------------
+@pytest.mark.parametrize("loss_cls", LOSSES)
+def test_changing_prediction_and_target_in_place_before_backward_changes_nothing(loss_cls):
+    prediction, target = example(loss_cls, (4, 3))
+    loss_fn = loss_cls()
+    loss_fn(prediction, target)
+    right = loss_fn.backward()
+    loss_fn(prediction, target)
+    prediction *= 0.5
+    target[...] = 0
+    assert np.array_equal(loss_fn.backward(), right)
+
+
+def test_a_model_and_its_loss_give_the_same_gradients_whatever_the_caller_does_to_its_arrays():
+    rng = np.random.default_rng(4)
+    model, loss_fn = Sequential(Linear(3, 2, rng=rng), Sigmoid()), BCELoss()
+    x, y = rng.normal(size=(5, 3)), rng.integers(0, 2, size=(5, 2)).astype(float)
+    loss_fn(model(x), y)
+    model.backward(loss_fn.backward())
+    right = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    p = model(x)
+    loss_fn(p, y)
+    x[...], p[...], y[...] = 0, 0.5, 1                      # everything the caller holds
+    model.backward(loss_fn.backward())
+    assert all(np.array_equal(q.grad, r) for q, r in zip(model.parameters(), right))

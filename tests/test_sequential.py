@@ -259,3 +259,233 @@ def test_a_cnn_trained_without_input_grad_skips_the_first_convolutions_input_gra
         assert model[0].asked_for_input_grad is input_grad
         grads.append([p.grad.copy() for p in model.parameters()])
     assert all(np.array_equal(a, b) for a, b in zip(*grads))
+
+
+# -- one layer in one place ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("build", [
+    lambda lin: Sequential(lin, ReLU(), lin),
+    lambda lin: Sequential(lin, Sequential(Tanh(), lin)),
+    lambda lin: Sequential(Sequential(lin), Sequential(lin)),
+])
+def test_a_layer_used_twice_is_refused_when_the_model_is_built(build):
+    with pytest.raises(ValueError, match=r"^Sequential: the module at '[\d.]+' must be a module used "
+                                         r"in one place only, got the Linear at '[\d.]+' again; a "
+                                         r"module keeps what its forward pass saved .* use two "
+                                         r"instances, and to share weights let them share Parameters"):
+        build(Linear(3, 3))
+
+
+def test_the_same_block_twice_is_refused():
+    block = Sequential(Linear(3, 3), ReLU())
+    with pytest.raises(ValueError, match="the Sequential at '0' again"):
+        Sequential(block, block)
+
+
+def test_append_refuses_a_layer_the_model_holds_and_leaves_the_model_as_it_was():
+    lin = Linear(3, 3)
+    model = Sequential(lin, ReLU())
+    with pytest.raises(ValueError, match="the module at '2' must be a module used in one place"):
+        model.append(lin)
+    assert len(model) == 2 and model.append(Linear(3, 3)) is model and len(model) == 3
+
+
+def test_why_it_is_refused_a_layer_called_twice_gets_a_wrong_gradient():
+    """What the check prevents: the second call overwrites the first's saved input."""
+    rng = np.random.default_rng(0)
+    lin, relu = Linear(3, 3, rng=rng), ReLU()
+    layers = [lin, relu, lin]                      # a plain list: nothing checks it
+    x = rng.normal(size=(4, 3))
+    h = x
+    for layer in layers:
+        h = layer(h)
+    g = np.ones_like(h)
+    for layer in reversed(layers):
+        g = layer.backward(g)
+    first, second = Linear(3, 3), Linear(3, 3)     # the right way: two layers sharing weights
+    second.weight, second.bias = first.weight, first.bias
+    first.weight.data[...], first.bias.data[...] = lin.weight.data, lin.bias.data
+    tied = Sequential(first, ReLU(), second)
+    tied(x)
+    tied.backward(np.ones_like(h))
+    assert not np.allclose(lin.weight.grad, first.weight.grad)
+    assert max(gradient_errors(tied, x).values()) < 1e-7
+
+
+def test_shared_parameters_are_listed_once_and_their_gradients_add_up():
+    rng = np.random.default_rng(1)
+    first, second = Linear(3, 3, rng=rng), Linear(3, 3, rng=rng)
+    second.weight = first.weight
+    model = Sequential(first, Tanh(), second)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.bias"]
+    assert len(model.parameters()) == 3
+    errors = gradient_errors(model, rng.normal(size=(5, 3)))
+    assert list(errors) == ["input", "0.weight", "0.bias", "2.bias"] and max(errors.values()) < 1e-7
+
+
+# -- the caller's arrays: copied in training mode --------------------------------------------------
+
+def test_in_training_mode_a_changed_input_or_output_does_not_change_the_gradients():
+    rng = np.random.default_rng(2)
+    model, loss_fn = Sequential(Linear(4, 3, rng=rng), Sigmoid()), MSELoss()
+    x, target = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    y = model(x)
+    loss_fn(y, target)
+    g = loss_fn.backward()
+    model.backward(g, input_grad=True)
+    right = [p.grad.copy() for p in model.parameters()]
+    model.zero_grad()
+    y = model(x)
+    x *= 10                                        # the caller changes its arrays in place
+    y *= 0
+    grad_x = model.backward(g, input_grad=True)
+    assert all(np.array_equal(p.grad, r) for p, r in zip(model.parameters(), right))
+    assert model[0].saved[0] is not x and model[1].saved[0] is not y
+    assert grad_x.shape == x.shape
+
+
+def test_in_evaluation_mode_the_first_layer_keeps_the_callers_array():
+    model = Sequential(Linear(2, 2), ReLU()).eval()
+    x = np.ones((1, 2))
+    y = model(x)
+    assert model[0].saved[0] is x and model[1].saved[0] is y
+
+
+def test_the_copies_change_no_number_and_keep_the_dtype():
+    rng = np.random.default_rng(3)
+    model = three_layer_net(rng, np.float32)
+    x = rng.normal(size=(3, 5)).astype(np.float32)
+    y = model(x)
+    assert y.dtype == np.float32 and np.array_equal(y, model.eval()(x))
+    with pytest.raises(TypeError, match=r"Linear\(in_features=5.*\): x must be a NumPy array, "
+                                        r"got list"):
+        model.train()(x.tolist())                 # not copied: the first layer's own message
+
+
+# -- ModuleList and ModuleDict ---------------------------------------------------------------------
+
+from nnlib import Module, ModuleDict, ModuleList  # noqa: E402
+
+
+class Net(Module):
+    def __init__(self, **children):
+        for name, value in children.items():
+            setattr(self, name, value)
+
+
+def test_module_list_behaves_as_a_list_and_its_modules_are_found():
+    a, b, c = Linear(2, 2), Tanh(), Linear(2, 1)
+    blocks = ModuleList([a, b])
+    assert len(blocks) == 2 and blocks[0] is a and blocks[-1] is b and list(blocks) == [a, b]
+    assert isinstance(blocks[:1], ModuleList) and blocks[:1][0] is a
+    assert blocks.append(c) is blocks and blocks.extend([]) is blocks and len(blocks) == 3
+    net = Net(blocks=blocks)
+    assert list(net.state_dict()) == ["blocks.0.weight", "blocks.0.bias", "blocks.2.weight",
+                                      "blocks.2.bias"]
+    net.eval()
+    assert not any(m.training for m in blocks)
+    d = Linear(2, 2)
+    blocks.insert(1, d)
+    assert list(blocks) == [a, d, b, c]
+    blocks[1] = Linear(2, 2)
+    del blocks[1]
+    assert blocks.pop() is c and list(blocks) == [a, b]
+    assert repr(ModuleList()) == "ModuleList()"
+    assert repr(ModuleList([Tanh()])) == "ModuleList(\n  (0): Tanh()\n)"
+    assert ModuleList(m for m in [Tanh(), ReLU()])[1].__class__ is ReLU
+
+
+@pytest.mark.parametrize("change", [
+    lambda blocks: blocks.append(blocks[0]),
+    lambda blocks: blocks.extend([Tanh(), blocks[1]]),
+    lambda blocks: blocks.insert(0, blocks[1]),
+    lambda blocks: blocks.__setitem__(1, blocks[0]),
+])
+def test_module_list_refuses_a_module_twice_and_stays_as_it_was(change):
+    blocks = ModuleList([Linear(2, 2), Sequential(Linear(2, 2))])
+    before = list(blocks)
+    with pytest.raises(ValueError, match=r"^ModuleList: the module at '.*' must be a module used in "
+                                         r"one place only"):
+        change(blocks)
+    assert list(blocks) == before
+
+
+def test_module_list_refuses_a_layer_nested_in_one_of_its_blocks():
+    lin = Linear(2, 2)
+    with pytest.raises(ValueError, match="got the Linear at '0' again"):
+        ModuleList([lin, Sequential(lin)])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: ModuleList([Linear(2, 2), ReLU]), "ModuleList: module 1 must be a Module, got type; "
+                                              r"pass an instance, ReLU\(\)"),
+    (lambda: ModuleList().append("relu"), "ModuleList.append: module must be a Module, got str"),
+    (lambda: ModuleList().extend(Linear(2, 2)), "ModuleList.extend: modules must be a Iterable, "
+                                               "got Linear"),
+])
+def test_module_list_refuses_what_is_not_a_module(call, message):
+    with pytest.raises(TypeError, match=message):
+        call()
+
+
+def test_module_list_has_no_forward_pass():
+    with pytest.raises(NotImplementedError, match="ModuleList does not implement forward"):
+        ModuleList([ReLU()])(np.ones((1, 1)))
+
+
+def test_module_dict_behaves_as_a_dict_and_its_modules_are_found():
+    mean, spread = Linear(3, 1), Linear(3, 1)
+    heads = ModuleDict({"mean": mean})
+    heads["spread"] = spread
+    assert list(heads) == ["mean", "spread"] and "mean" in heads and len(heads) == 2
+    assert list(heads.keys()) == ["mean", "spread"] and list(heads.values()) == [mean, spread]
+    assert dict(heads.items()) == {"mean": mean, "spread": spread} and heads["spread"] is spread
+    net = Net(body=Linear(2, 3), heads=heads)
+    assert [n for n, _ in net.named_parameters()] == [
+        "body.weight", "body.bias", "heads.mean.weight", "heads.mean.bias",
+        "heads.spread.weight", "heads.spread.bias"]
+    net.to(np.float32)
+    assert heads["spread"].weight.dtype == np.float32
+    heads.update([("extra", Tanh())])
+    assert heads.pop("extra").__class__ is Tanh
+    del heads["spread"]
+    assert list(heads) == ["mean"]
+    heads.clear()
+    assert len(heads) == 0 and repr(heads) == "ModuleDict()"
+    assert list(ModuleDict([("a", Tanh()), ("b", ReLU())])) == ["a", "b"]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda h: h.__setitem__(1, Tanh()), TypeError, r"ModuleDict.update: the key of module 1 must "
+                                                     r"be a string, .* got 1; use '1'"),
+    (lambda h: h.update({"a.b": Tanh()}), ValueError, "a key must be a non-empty string without"),
+    (lambda h: h.update({"": Tanh()}), ValueError, "a key must be a non-empty string without"),
+    (lambda h: h.update({"x": Tanh, "y": Tanh()}), TypeError, r"module 'x' must be a Module, got "
+                                                            r"type; pass an instance, Tanh\(\)"),
+    (lambda h: h.update({"x": h["a"]}), ValueError, "the module at 'x' must be a module used in one "
+                                                    "place only, got the Linear at 'a' again"),
+    (lambda h: h.update(3), TypeError, "ModuleDict.update: modules must be a Iterable, got int"),
+])
+def test_module_dict_refuses_bad_keys_values_and_repeats_and_stays_as_it_was(call, error, message):
+    heads = ModuleDict({"a": Linear(2, 2)})
+    with pytest.raises(error, match=message):
+        call(heads)
+    assert list(heads) == ["a"]
+
+
+def test_containers_name_parameters_as_pytorch_does():
+    torch = pytest.importorskip("torch")
+
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = torch.nn.ModuleList([torch.nn.Linear(2, 2), torch.nn.Tanh(),
+                                               torch.nn.Linear(2, 2)])
+            self.heads = torch.nn.ModuleDict({"mean": torch.nn.Linear(2, 1),
+                                              "scale": torch.nn.Linear(2, 1)})
+
+    ours = Net(blocks=ModuleList([Linear(2, 2), Tanh(), Linear(2, 2)]),
+               heads=ModuleDict({"mean": Linear(2, 1), "scale": Linear(2, 1)}))
+    assert list(ours.state_dict()) == list(TorchNet().state_dict())
+    assert [n for n, _ in ours.named_modules()] == [n for n, _ in TorchNet().named_modules()]
+    assert len(ModuleList([Tanh(), Tanh()])) == len(torch.nn.ModuleList([torch.nn.Tanh()] * 2))
