@@ -17,7 +17,7 @@ from .lr_scheduler import LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
 from .data import train_val_split, Standardizer, DataLoader
 from .metrics import accuracy
 from .training import predict, evaluate, History, fit
-from .callbacks import plot_history, EarlyStopping
+from .callbacks import Callback, plot_history, EarlyStopping, EpochPrinter, ProgressBar
 from .serialization import save, load
 from .dropout import Dropout
 from .batchnorm import BatchNorm1d, BatchNorm2d
@@ -34,6 +34,7 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "CrossEntropyLoss", "Sequential", "Optimizer", "SGD", "RMSprop", "Adam",
            "AdamW", "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR",
            "train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
-           "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save",
-           "load", "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size",
-           "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
+           "evaluate", "History", "fit", "Callback", "plot_history", "EarlyStopping",
+           "EpochPrinter", "ProgressBar", "save", "load", "Dropout", "BatchNorm1d",
+           "BatchNorm2d", "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d",
+           "Flatten"]
