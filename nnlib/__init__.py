@@ -21,7 +21,7 @@ from .clip_grad import clip_grad_norm_
 from .data import train_val_split, Standardizer, DataLoader
 from .metrics import accuracy
 from .training import predict, evaluate, History, fit
-from .callbacks import plot_history, EarlyStopping
+from .callbacks import Callback, plot_history, EarlyStopping, EpochPrinter, ProgressBar
 from .serialization import save, load
 from .dropout import Dropout
 from .batchnorm import BatchNorm1d, BatchNorm2d
@@ -48,10 +48,11 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "OneCycleLR", "ReduceLROnPlateau", "clip_grad_norm_", "train_val_split",
            "Standardizer", "DataLoader", "accuracy", "predict", "evaluate", "History",
-           "fit", "plot_history", "EarlyStopping", "save", "load", "Dropout",
-           "BatchNorm1d", "BatchNorm2d", "conv_output_size", "Conv2d", "MaxPool2d",
-           "AvgPool2d", "Flatten", "Tensor", "unbroadcast", "no_grad",
-           "is_grad_enabled", "Embedding", "SinusoidalPositionalEncoding",
-           "LearnedPositionalEncoding", "LayerNorm", "erf", "GELU",
-           "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-           "MultiheadAttention", "TransformerBlock", "TransformerLM"]
+           "fit", "Callback", "plot_history", "EarlyStopping", "EpochPrinter",
+           "ProgressBar", "save", "load", "Dropout", "BatchNorm1d", "BatchNorm2d",
+           "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor",
+           "unbroadcast", "no_grad", "is_grad_enabled", "Embedding",
+           "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
+           "erf", "GELU", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_backward", "MultiheadAttention",
+           "TransformerBlock", "TransformerLM"]

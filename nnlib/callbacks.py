@@ -1,12 +1,65 @@
 # Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
-"""What watches a run of ``fit`` from outside its loop: learning curves drawn from its
-history, and early stopping.
+"""What watches and steers a run of ``fit`` from outside its loop: the ``Callback``
+base class and its hooks, early stopping, progress output, and learning curves drawn
+from a run's history.
 
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
 from nnlib import checks
 
-__all__ = ["plot_history", "EarlyStopping"]
+__all__ = ["Callback", "plot_history", "EarlyStopping", "EpochPrinter", "ProgressBar"]
+
+
+class Callback:
+    """The base class of the objects that ``fit`` calls at fixed points of its loop.
+
+    Derived in chapter 8, "Training". ``fit`` calls ``on_train_begin``; then, for each
+    epoch, ``on_epoch_begin``, ``on_batch_begin`` and ``on_batch_end`` around the
+    training step on each mini-batch, and ``on_epoch_end`` after the validation pass;
+    then ``on_train_end`` (not when training fails with an error). Every hook of this
+    class does nothing: a subclass overrides the hooks it needs. The names and
+    arguments are Keras's; unlike Keras, epochs and batches are counted from 1, as in
+    ``History`` and in ``fit``'s messages.
+
+    ``logs`` is None for the ``..._begin`` hooks; for ``on_batch_end``, the batch's
+    loss, its metrics and its ``"size"``; for ``on_epoch_end``, the values ``fit``
+    records for the epoch; for ``on_train_end``, those of the last epoch.
+
+    Attributes
+    ----------
+    model : Module
+        The model being trained, set by ``fit`` before the first hook.
+    history : History
+        The run's record, set by ``fit``: the epochs that have ended so far.
+    params : dict
+        Set by ``fit``: ``"epochs"``, ``"steps"`` (batches per epoch), ``"verbose"``
+        and ``"metrics"``, the keys of the epoch logs.
+    stop_training : bool
+        Set it to True to end training after the current epoch (in Keras,
+        ``model.stop_training``); ``fit`` sets it to False before the first hook.
+    """
+
+    model = history = None
+    params = {}
+    stop_training = False
+
+    def on_train_begin(self, logs=None):
+        """Called once, before the first epoch."""
+
+    def on_train_end(self, logs=None):
+        """Called once, after the last epoch, with its logs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of epoch ``epoch``, counted from 1."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of epoch ``epoch``, with its values in ``logs``."""
+
+    def on_batch_begin(self, batch, logs=None):
+        """Called before the step on batch ``batch``, counted from 1 in its epoch."""
+
+    def on_batch_end(self, batch, logs=None):
+        """Called after the step on batch ``batch``, with its values in ``logs``."""
 
 
 def plot_history(history, keys=("loss", "val_loss"), ax=None):
@@ -52,17 +105,17 @@ def plot_history(history, keys=("loss", "val_loss"), ax=None):
     return ax
 
 
-class EarlyStopping:
+class EarlyStopping(Callback):
     """Stop training when a monitored value stops improving, and restore the best
     weights.
 
-    Derived in chapter 8, "Training". ``fit`` calls ``update`` after every epoch with
-    the monitored value (by default the validation loss). A value improves on the best
-    so far if it is lower by more than ``min_delta`` (higher, for a monitored accuracy).
-    After ``patience`` epochs in a row without improvement, training stops. With
-    ``restore_best_weights``, the model gets back the weights (a ``state_dict`` copy) of
-    its best epoch at the end of training, whether it stopped early or ran all its
-    epochs.
+    Derived in chapter 8, "Training". A ``Callback``: after every epoch it reads the
+    monitored value (by default the validation loss) from the epoch's logs. A value
+    improves on the best so far if it is lower by more than ``min_delta`` (higher, for a
+    monitored accuracy). After ``patience`` epochs in a row without improvement, it asks
+    ``fit`` to stop. With ``restore_best_weights``, the model gets back the weights (a
+    ``state_dict`` copy) of its best epoch at the end of training, whether it stopped
+    early or ran all its epochs; ``history.best_epoch`` names that epoch.
 
     Parameters
     ----------
@@ -77,6 +130,8 @@ class EarlyStopping:
     mode : {"auto", "min", "max"}, default "auto"
         Whether lower or higher values are better; "auto" means "max" for a name ending
         in "accuracy" and "min" otherwise.
+    verbose : bool, default False
+        At the end of training, print what it did.
 
     Attributes
     ----------
@@ -91,7 +146,7 @@ class EarlyStopping:
     """
 
     def __init__(self, patience=5, min_delta=0.0, monitor="val_loss",
-                 restore_best_weights=True, mode="auto"):
+                 restore_best_weights=True, mode="auto", verbose=False):
         self.patience = checks.positive_int(patience, "patience", self)
         self.min_delta = checks.real(min_delta, "min_delta", self, "[0, inf)")
         self.monitor = checks.instance(monitor, "monitor", self, str)
@@ -99,18 +154,29 @@ class EarlyStopping:
         checks.one_of(mode, "mode", self, ("auto", "min", "max"))
         self.mode = mode if mode != "auto" else (
             "max" if self.monitor.endswith("accuracy") else "min")
+        self.verbose = bool(verbose)
         self.reset()
 
     def reset(self):
-        """Forget the best value and weights; ``fit`` calls it before the first
-        epoch."""
+        """Forget the best value and weights."""
         self.best = self.best_epoch = self.best_state = None
         self.wait = 0
 
-    def update(self, epoch, value, model):
-        """Record the monitored ``value`` of ``epoch`` (counted from 1), copying the
-        model's weights if it is the best so far. Returns True when training should
-        stop."""
+    def on_train_begin(self, logs=None):
+        """Check that ``fit`` records the monitored value; forget any earlier run."""
+        checks.one_of(self.monitor, "monitor", self, tuple(self.params["metrics"]),
+                      "'val_...' values need validation_data")
+        self.reset()
+
+    def __repr__(self):
+        return (f"EarlyStopping(patience={self.patience}, "
+                f"min_delta={self.min_delta:g}, monitor={self.monitor!r}, "
+                f"restore_best_weights={self.restore_best_weights})")
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Copy the model's weights if the monitored value is the best so far; ask
+        ``fit`` to stop after ``patience`` epochs without improvement."""
+        value = logs[self.monitor]
         if self.best is None:
             gain = None
         else:
@@ -118,12 +184,90 @@ class EarlyStopping:
         if gain is None or gain > self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_state = model.state_dict()
-            return False
+                self.best_state = self.model.state_dict()
+            return
         self.wait += 1
-        return self.wait >= self.patience
+        self.stop_training = self.wait >= self.patience
 
-    def __repr__(self):
-        return (f"EarlyStopping(patience={self.patience}, "
-                f"min_delta={self.min_delta:g}, monitor={self.monitor!r}, "
-                f"restore_best_weights={self.restore_best_weights})")
+    def on_train_end(self, logs=None):
+        """Record the best epoch in the history, put back its weights if asked and, with
+        ``verbose``, say so."""
+        self.history.best_epoch = self.best_epoch
+        if self.restore_best_weights:
+            self.model.load_state_dict(self.best_state)
+        if self.verbose:
+            stop = (f"stopped: {self.monitor} has not improved for {self.patience} "
+                    "epochs; " if self.wait >= self.patience else "")
+            restore = "restored" if self.restore_best_weights else "best"
+            print(f"{stop}{restore} weights of epoch {self.best_epoch} "
+                  f"({self.monitor} {self.best:.4f})")
+
+
+def _number(value):
+    """A recorded value as Keras prints it: 4 decimals, or scientific notation below
+    0.001."""
+    return f"{value:.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:.4e}"
+
+
+class EpochPrinter(Callback):
+    """Print one line per epoch with the values ``fit`` records.
+
+    Derived in chapter 8, "Training". What ``fit(verbose=2)`` prints, and
+    ``fit(verbose=True)`` when tqdm is not installed: ``epoch  3/40: loss 0.1234, ...,
+    lr 0.0100``, each value with 4 decimals (in scientific notation below 0.001, as
+    Keras prints them). No timings: the lines are as reproducible as the run.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Print the epoch's number and values."""
+        epochs = self.params["epochs"]
+        values = ", ".join(f"{name} {_number(value)}" for name, value in logs.items())
+        print(f"epoch {epoch:>{len(str(epochs))}}/{epochs}: {values}")
+
+
+class ProgressBar(Callback):
+    """A progress bar of a whole run of ``fit``, drawn by tqdm: ``fit(verbose=True)``.
+
+    Derived in chapter 8, "Training". One bar counts the training steps of all epochs
+    (``epochs * steps``); its description names the current epoch, and after each epoch
+    it shows the values ``fit`` recorded. ``tqdm.auto`` draws a widget in Jupyter (with
+    ipywidgets installed) and text on standard error elsewhere. A run that early
+    stopping ends leaves the bar short of its total. tqdm is an optional dependency of
+    nnlib: ``pip install "nnlib-book[progress]"`` installs it; without it, creating a
+    ProgressBar raises ``ImportError``, and ``fit(verbose=True)`` prints lines instead.
+
+    Parameters
+    ----------
+    **options
+        Passed on to ``tqdm.auto.tqdm``, e.g. ``leave=False`` or ``file=sys.stdout``.
+    """
+
+    def __init__(self, **options):
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            raise ImportError("ProgressBar needs tqdm, which nnlib does not install: "
+                              "pip install 'nnlib-book[progress]', or pip install "
+                              "tqdm") from None
+        self.tqdm, self.options, self.bar = tqdm, options, None
+
+    def on_train_begin(self, logs=None):
+        """Open the bar."""
+        total = self.params["epochs"] * self.params["steps"]
+        self.bar = self.tqdm(total=total, unit="step", **self.options)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Name the epoch."""
+        self.bar.set_description(f"epoch {epoch}/{self.params['epochs']}")
+
+    def on_batch_end(self, batch, logs=None):
+        """Count a step."""
+        self.bar.update()
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Show the epoch's values."""
+        self.bar.set_postfix(logs)
+
+    def on_train_end(self, logs=None):
+        """Close the bar."""
+        self.bar.close()

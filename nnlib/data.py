@@ -63,6 +63,10 @@ def train_val_split(X, y, val_fraction=0.2, rng=None, stratify=False):
         New arrays with rows of X and y, in the order scikit-learn's
         ``train_test_split`` returns them.
     """
+    if y is None:
+        checks.fail(TypeError, "train_val_split", "y", "a NumPy array of targets",
+                    "None", "to split X alone, split its row numbers: "
+                    "train_val_split(X, np.arange(len(X)))")
     checks.samples(X, y, "train_val_split")
     fraction = checks.real(val_fraction, "val_fraction", "train_val_split", "(0, 1)")
     n = len(X)
@@ -82,6 +86,10 @@ def train_val_split(X, y, val_fraction=0.2, rng=None, stratify=False):
     return X[train], X[val], y[train], y[val]
 
 
+_ONE_FEATURE = ("a 1-D array is ambiguous: X.reshape(-1, 1) makes it N samples of one "
+                "feature, X.reshape(1, -1) one sample")
+
+
 class Standardizer:
     """Rescale every feature to mean 0 and standard deviation 1 with statistics of the
     training data.
@@ -92,8 +100,13 @@ class Standardizer:
     information about the held-out samples into training). A constant feature gets
     ``std = 1`` and ``mean`` equal to its value, so it becomes exactly 0. The statistics
     are computed in float64 and stored in the dtype of the fitted data; ``transform``
-    and ``inverse_transform`` take arrays of shape (N, ...) and return new arrays of
-    their input's shape and dtype (float32 or float64).
+    and ``inverse_transform`` take arrays of shape (N, D, ...) and return new arrays of
+    their input's shape and dtype (float32 or float64). A 1-D array is refused, as
+    scikit-learn refuses it: ``X.reshape(-1, 1)`` makes it one feature.
+
+    It follows scikit-learn's transformer protocol (``fit(X, y=None)``, ``transform``,
+    ``fit_transform``, ``inverse_transform``, ``get_params``, ``set_params``), so that
+    ``sklearn.base.clone`` copies it and it can be a step of a ``Pipeline``.
 
     Attributes
     ----------
@@ -105,11 +118,12 @@ class Standardizer:
     def __init__(self):
         self.mean = self.std = None
 
-    def fit(self, X):
+    def fit(self, X, y=None):
         """Compute ``mean`` and ``std`` of every feature of X, an array of shape
-        (N, ...) with N >= 1, float32 or float64, without NaN or inf. Returns the
-        Standardizer."""
-        checks.array(X, "X", "Standardizer.fit", shape=(None, ...), dtype="floating")
+        (N, D, ...) with N >= 1, float32 or float64, without NaN or inf; ``y`` is
+        ignored, as by scikit-learn's transformers. Returns the Standardizer."""
+        checks.array(X, "X", "Standardizer.fit", shape=(None, None, ...),
+                     dtype="floating", fix=_ONE_FEATURE)
         checks.positive_int(len(X), "len(X)", "Standardizer.fit")
         checks.finite(X, "X", "Standardizer.fit", "remove or fill in missing values")
         mean = X.mean(axis=0, dtype=np.float64)
@@ -124,17 +138,18 @@ class Standardizer:
         owner = f"Standardizer.{method}"
         if self.mean is None:
             raise RuntimeError(f"{owner}: call fit() first, on the training data")
+        fix = _ONE_FEATURE if np.ndim(X) == 1 else ""
         return checks.array(X, "X", owner, shape=(None, *self.mean.shape),
-                            dtype="floating")
+                            dtype="floating", fix=fix)
 
     def transform(self, X):
         """``(X - mean) / std``."""
         self._fitted(X, "transform")
         return (X - self.mean.astype(X.dtype)) / self.std.astype(X.dtype)
 
-    def fit_transform(self, X):
+    def fit_transform(self, X, y=None):
         """``fit(X)``, then ``transform(X)``."""
-        return self.fit(X).transform(X)
+        return self.fit(X, y).transform(X)
 
     def inverse_transform(self, X):
         """``X * std + mean``, which undoes ``transform``."""
@@ -144,6 +159,31 @@ class Standardizer:
     def __repr__(self):
         return ("Standardizer()" if self.mean is None
                 else f"Standardizer(features={self.mean.size})")
+
+    def get_params(self, deep=True):
+        """The constructor's arguments by name, which ``sklearn.base.clone`` reads to
+        make an unfitted copy: none. ``deep`` belongs to scikit-learn's protocol."""
+        return {}
+
+    def set_params(self, **params):
+        """Set constructor arguments by name, as scikit-learn's grid searches do; a
+        Standardizer has none, so every name is refused. Returns the Standardizer."""
+        for name in params:
+            checks.fail(ValueError, "Standardizer.set_params", "a parameter", "one of "
+                        "the constructor's, and Standardizer() takes none", repr(name))
+        return self
+
+    def __sklearn_is_fitted__(self):
+        """Whether ``fit`` has run, for scikit-learn's ``check_is_fitted``."""
+        return self.mean is not None
+
+    def __sklearn_tags__(self):
+        """What scikit-learn >= 1.6 asks every estimator: a transformer that needs no
+        target, keeps float32 and float64, and refuses NaN (the default input tags)."""
+        from sklearn.utils import Tags, TargetTags, TransformerTags
+        dtypes = TransformerTags(preserves_dtype=["float64", "float32"])
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False),
+                    transformer_tags=dtypes)
 
 
 class DataLoader:

@@ -1,6 +1,6 @@
 # Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
 """The training loop and what it reports: ``fit``, with validation data, a
-``History`` of every epoch, early stopping and a clear stop when training diverges;
+``History`` of every epoch, callbacks and a clear stop when training diverges;
 ``evaluate`` and ``predict``, in evaluation mode.
 
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from functools import partial
 import numpy as np
 from nnlib import checks
+from nnlib.callbacks import Callback, EarlyStopping, EpochPrinter, ProgressBar
 from nnlib.data import DataLoader
 from nnlib.module import Module
-from nnlib.callbacks import EarlyStopping
+from nnlib.optim import Optimizer
 
 __all__ = ["predict", "evaluate", "History", "fit"]
 
@@ -33,7 +34,9 @@ def predict(model, X, batch_size=None):
     """The model's outputs for X, computed in evaluation mode.
 
     Derived in chapter 8, "Training". Dropout and batch normalization behave as at test
-    time; the mode of every module is restored afterwards. No gradient is touched.
+    time; the mode of every module is restored afterwards. No gradient is touched. An
+    empty X (N = 0) gives the model's output for it, an empty array, with or without
+    ``batch_size``, as a PyTorch model does for an empty tensor.
 
     Parameters
     ----------
@@ -55,13 +58,21 @@ def predict(model, X, batch_size=None):
         model.eval()
         if batch_size is None:
             return model(X)
-        batches = DataLoader(X, batch_size=batch_size)
-        return np.concatenate([model(xb) for xb in batches])
+        outputs = [model(xb) for xb in DataLoader(X, batch_size=batch_size)]
+        return np.concatenate(outputs or [model(X)])     # N = 0: no batch, one pass
+
+
+def _pairs(X, y, owner, names=("X", "y")):
+    """``(X, y)`` if both are arrays of the same number of samples, at least one."""
+    if y is None:
+        checks.fail(TypeError, owner, names[1], "a NumPy array of targets", "None",
+                    f"{owner} compares the outputs with targets: one per sample")
+    return checks.samples(X, y, owner, names)
 
 
 def _metric_functions(metrics, owner):
-    """``metrics`` as a dict: None, a dict from names to functions of ``(output, y)``,
-    or a list of such functions, named by their ``__name__``."""
+    """``metrics`` as a dict: None, a dict from names to functions of ``(y_true,
+    y_pred)``, or a list of such functions, named by their ``__name__``."""
     named = dict(metrics) if isinstance(metrics, dict) else {
         getattr(f, "__name__", repr(f)): f for f in metrics or ()}
     for name, function in named.items():
@@ -72,11 +83,14 @@ def _metric_functions(metrics, owner):
     return named
 
 
-def _tally(totals, metrics, share, loss, output, y):
-    """Add a batch's loss and metrics, weighted by its ``share`` of the samples."""
-    totals["loss"] += loss * share
-    for name, function in metrics.items():
-        totals[name] += function(output, y) * share
+def _tally(totals, metrics, share, loss, y, output):
+    """Add a batch's loss and metrics, weighted by its ``share`` of the samples, to
+    ``totals``; return the batch's own values."""
+    values = {"loss": loss}
+    values.update((name, float(f(y, output))) for name, f in metrics.items())
+    for name, value in values.items():
+        totals[name] += value * share
+    return values
 
 
 def _evaluate(model, loss_fn, X, y, metrics, batch_size=None, check=None):
@@ -88,7 +102,7 @@ def _evaluate(model, loss_fn, X, y, metrics, batch_size=None, check=None):
         model.eval()
         for xb, yb in batches:
             output = model(xb) if check is None else check(model(xb))
-            _tally(totals, metrics, len(xb) / len(X), loss_fn(output, yb), output, yb)
+            _tally(totals, metrics, len(xb) / len(X), loss_fn(output, yb), yb, output)
     return totals
 
 
@@ -97,8 +111,9 @@ def evaluate(model, loss_fn, X, y, metrics=None, batch_size=None):
 
     Derived in chapter 8, "Training". The mode of every module is restored afterwards;
     no gradient is touched. With ``batch_size``, the loss and the metrics are the means
-    over the batches weighted by their sizes: for the mean-reduced losses of nnlib, the
-    loss of the whole set up to rounding.
+    over the batches weighted by their sizes: for the mean-reduced losses of nnlib and
+    for accuracy, the value of the whole set up to rounding; for a metric that is not a
+    mean over samples (R², AUC), only an approximation.
 
     Parameters
     ----------
@@ -107,9 +122,10 @@ def evaluate(model, loss_fn, X, y, metrics=None, batch_size=None):
         An nnlib loss: ``loss_fn(output, y)`` returns a float.
     X, y : numpy.ndarray of shape (N, ...)
         Inputs and targets.
-    metrics : dict of name -> function(output, y) -> float, or list of functions
-        E.g. ``{"accuracy": accuracy}``; a list names each function by its
-        ``__name__``.
+    metrics : dict of name -> function(y_true, y_pred) -> float, or list of functions
+        E.g. ``{"accuracy": accuracy}`` or ``{"r2": sklearn.metrics.r2_score}``: each
+        is called with the targets first, then the model's outputs, as scikit-learn's
+        and Keras's metrics are; a list names each function by its ``__name__``.
     batch_size : int or None, default None
         None: the whole set in one forward pass.
 
@@ -119,18 +135,21 @@ def evaluate(model, loss_fn, X, y, metrics=None, batch_size=None):
         ``{"loss": float, "<metric>": float, ...}``.
     """
     checks.instance(model, "model", "evaluate", Module)
-    checks.samples(X, y, "evaluate")
+    _pairs(X, y, "evaluate")
     metrics = _metric_functions(metrics, "evaluate")
     return _evaluate(model, loss_fn, X, y, metrics, batch_size)
 
 
-class History(dict):
+class History(Callback, dict):
     """What ``fit`` records: a dict from names to lists holding one float per epoch.
 
     Derived in chapter 8, "Training". The keys are ``"loss"`` (the training loss), one
     key per metric (e.g. ``"accuracy"``), then, with validation data, ``"val_loss"`` and
-    ``"val_<metric>"``. Entry e - 1 of every list belongs to epoch e: epochs are counted
-    from 1, as ``fit`` prints them.
+    ``"val_<metric>"``, then ``"lr"``, the optimizer's learning rate during the epoch
+    (at its last step, if something changed it within the epoch). Entry e - 1 of every
+    list belongs to epoch e: epochs are counted from 1, as ``fit`` prints them. A
+    ``Callback`` whose ``on_epoch_end`` appends the epoch's logs; ``fit`` makes one for
+    every run and returns it.
 
     Attributes
     ----------
@@ -141,7 +160,8 @@ class History(dict):
         whose weights were restored; that value is
         ``history[monitor][history.best_epoch - 1]``. None otherwise.
     stopped_early : bool
-        True if early stopping ended training before the requested number of epochs.
+        True if a callback (early stopping) ended training before the requested number
+        of epochs.
     """
 
     def __init__(self, *args, **kwargs):
@@ -152,6 +172,11 @@ class History(dict):
     @property
     def epochs(self):
         return len(next(iter(self.values()), []))
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Append each value of the epoch to its list."""
+        for name, value in logs.items():
+            self.setdefault(name, []).append(value)
 
     def __repr__(self):
         best = "" if self.best_epoch is None else f", best_epoch={self.best_epoch}"
@@ -181,12 +206,10 @@ class _Run:
     the ``History``, and the weights of the last complete epoch, which are put back
     when a number becomes NaN or inf."""
 
-    def __init__(self, model, loss_fn, optimizer, loader, metrics, validation_data,
-                 epochs, verbose):
+    def __init__(self, model, loss_fn, optimizer, loader, metrics, validation_data):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.loader, self.metrics = loader, metrics
-        self.validation_data, self.epochs = validation_data, epochs
-        self.verbose, self.history = verbose, History()
+        self.validation_data, self.history = validation_data, History()
         self.totals = dict.fromkeys(["loss", *metrics], 0.0)
         self.good_epoch, self.good_state = 0, model.state_dict()
 
@@ -205,13 +228,15 @@ class _Run:
                          epoch == batch == 1, self.good_epoch)
 
     def add(self, loss, output, y):
-        """Add a batch's loss and metrics to the running means of the epoch."""
+        """Add a batch's loss and metrics to the running means of the epoch; return the
+        batch's own values and its size."""
         share = len(y) / self.loader.n_samples
-        _tally(self.totals, self.metrics, share, loss, output, y)
+        values = _tally(self.totals, self.metrics, share, loss, y, output)
+        return {**values, "size": len(y)}
 
     def end_epoch(self, epoch):
-        """Check the weights, evaluate on the validation data, record the epoch's values
-        (returned) in the history and print them if ``verbose``."""
+        """Check the weights and evaluate on the validation data; return the epoch's
+        values and the learning rate of its steps."""
         state = self.model.state_dict()
         weights = [a for a in state.values() if a.dtype.kind in "fc"]
         if not all(np.isfinite(a).all() for a in weights):
@@ -224,58 +249,97 @@ class _Run:
                                self.metrics, check=check)
             values.update({f"val_{name}": value for name, value in scores.items()})
         self.good_epoch, self.good_state = epoch, state
-        for name, value in values.items():
-            self.history.setdefault(name, []).append(value)
-        if self.verbose:
-            items = ", ".join(f"{name} {value:.4f}" for name, value in values.items())
-            print(f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs}: {items}")
-        return values
+        return {**values, "lr": self.optimizer.lr}
 
 
-def _fit_arguments(model, X, y, epochs, validation_data, metrics, early_stopping):
+def _check_optimizer(optimizer, model):
+    """``optimizer`` if it is an ``Optimizer`` that updates at least one parameter of
+    ``model`` (leaving the others out freezes them, as in PyTorch)."""
+    checks.instance(optimizer, "optimizer", "fit", Optimizer)
+    own = {id(p) for p in model.parameters()}
+    if not any(id(p) in own for p in optimizer.params):
+        checks.fail(ValueError, "fit", "optimizer", "an optimizer of the model's "
+                    "parameters (at least one)", f"one of {len(optimizer.params)} "
+                    "parameters, none of them the model's", "build it from this model: "
+                    f"{type(optimizer).__name__}(model.parameters(), ...)")
+    return optimizer
+
+
+def _fit_arguments(model, optimizer, X, y, epochs, validation_data, metrics):
     """Check every argument of ``fit`` that ``fit`` itself uses, once; return the
-    metrics as a dict."""
+    metrics as a dict and the keys of the epoch logs."""
     checks.instance(model, "model", "fit", Module)
-    checks.samples(X, y, "fit")
+    _check_optimizer(optimizer, model)
+    _pairs(X, y, "fit")
     checks.positive_int(epochs, "epochs", "fit")
     metrics = _metric_functions(metrics, "fit")
-    arrays, recorded = {"X": X, "y": y}, ["loss", *metrics]
+    arrays, keys = {"X": X, "y": y}, ["loss", *metrics]
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             checks.fail(TypeError, "fit", "validation_data", "a pair (X_val, y_val)",
                         type(validation_data).__name__)
-        checks.samples(*validation_data, "fit", names=("X_val", "y_val"))
+        _pairs(*validation_data, "fit", names=("X_val", "y_val"))
         arrays.update(zip(["X_val", "y_val"], validation_data))
-        recorded += [f"val_{name}" for name in recorded]
+        keys += [f"val_{name}" for name in keys]
     for name, array in arrays.items():
         if array.dtype.kind in "fc":
             checks.finite(array, name, "fit", "clean the data before training")
+    return metrics, [*keys, "lr"]
+
+
+def _progress(verbose):
+    """The progress display that ``verbose`` asks for: none for 0 (False); for 1 (True)
+    a ``ProgressBar`` if tqdm is installed, else an ``EpochPrinter``, as for 2."""
+    if verbose == 1:
+        try:
+            return [ProgressBar()]
+        except ImportError:                  # tqdm is an optional dependency
+            pass
+    return [EpochPrinter()] if verbose else []
+
+
+def _callbacks(callbacks, early_stopping, verbose):
+    """The checked callbacks of a run: the progress display, ``callbacks``, then
+    ``early_stopping``."""
+    if isinstance(callbacks, Callback):
+        checks.fail(TypeError, "fit", "callbacks", "a list of Callback objects",
+                    f"one {type(callbacks).__name__}", "wrap it in a list: [callback]")
+    callbacks = list(callbacks or ())
     if early_stopping is not None:
-        checks.instance(early_stopping, "early_stopping", "fit", EarlyStopping)
-        if early_stopping.monitor not in recorded:
-            checks.fail(ValueError, "fit", "early_stopping.monitor",
-                        f"one of {recorded}", repr(early_stopping.monitor),
-                        "'val_...' values need validation_data")
-    return metrics
+        callbacks.append(checks.instance(early_stopping, "early_stopping", "fit",
+                                         EarlyStopping))
+    for i, callback in enumerate(callbacks):
+        checks.instance(callback, f"callbacks[{i}]", "fit", Callback)
+    if len(set(map(id, callbacks))) < len(callbacks):
+        checks.fail(ValueError, "fit", "callbacks", "distinct objects",
+                    "one callback twice", "it would be called twice at every hook")
+    checks.one_of(verbose, "verbose", "fit", (0, 1, 2))
+    return _progress(verbose) + callbacks
 
 
-def _restore_best(stopper, model, history, verbose):
-    """At the end of a run with early stopping: record the best epoch, put back its
-    weights (if asked) and, with ``verbose``, say so."""
-    history.best_epoch = stopper.best_epoch
-    if stopper.restore_best_weights:
-        model.load_state_dict(stopper.best_state)
-    if verbose:
-        stop = (f"stopped: {stopper.monitor} has not improved for {stopper.patience} "
-                "epochs; " if history.stopped_early else "")
-        restore = "restored" if stopper.restore_best_weights else "best"
-        print(f"{stop}{restore} weights of epoch {stopper.best_epoch} "
-              f"({stopper.monitor} {stopper.best:.4f})")
+class _Hooks:
+    """The callbacks of one run of ``fit``: ``hooks("on_epoch_end", epoch, logs)``
+    calls ``on_epoch_end(epoch, logs)`` of each, in order."""
+
+    def __init__(self, callbacks, model, history, params):
+        self.callbacks = callbacks
+        for callback in callbacks:
+            callback.model, callback.history = model, history
+            callback.params, callback.stop_training = params, False
+
+    def __call__(self, hook, *arguments):
+        for callback in self.callbacks:
+            getattr(callback, hook)(*arguments)
+
+    @property
+    def stop_training(self):
+        """Whether a callback asked to end training."""
+        return any(callback.stop_training for callback in self.callbacks)
 
 
 def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=None,
-        metrics=None, shuffle=True, rng=None, scheduler=None, early_stopping=None,
-        verbose=False):
+        metrics=None, shuffle=True, rng=None, scheduler=None, callbacks=None,
+        early_stopping=None, verbose=False):
     """Train a model on mini-batches and record the loss and the metrics of every epoch.
 
     Derived in chapter 8, "Training". Each epoch visits every training sample once, in a
@@ -290,9 +354,10 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
     The epoch's ``loss`` and metrics are the means over its batches weighted by the
     batch sizes, each measured before its batch's step. With ``validation_data`` the
     model is then evaluated on it, as by ``evaluate(model, loss_fn, X_val, y_val,
-    metrics)``: ``val_loss``, ``val_<metric>``. Then ``scheduler.step()`` and
-    ``early_stopping.update(...)``, if given. With early stopping and
-    ``restore_best_weights``, the model ends with the weights of its best epoch.
+    metrics)``: ``val_loss``, ``val_<metric>``; ``lr`` records the learning rate. Then
+    ``scheduler.step()``, if given, and the callbacks' ``on_epoch_end``. The callbacks
+    (see ``Callback``) are called in this order: the progress display, ``callbacks``,
+    ``early_stopping``, then the returned ``History``.
 
     If an output, the loss or a weight becomes NaN or infinite, training stops with a
     ``FloatingPointError`` naming the epoch and the batch and suggesting a lower
@@ -309,7 +374,8 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
     loss_fn : Module
         An nnlib loss.
     optimizer : Optimizer
-        An optimizer of the model's parameters.
+        An optimizer of the model's parameters: of all of them, or of some (the others
+        stay frozen, as in PyTorch); one of none of them is refused.
     X, y : numpy.ndarray of shape (N, ...)
         The training inputs (finite) and targets.
     epochs : int
@@ -318,9 +384,11 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
         The mini-batch size; None: full-batch gradient descent.
     validation_data : (X_val, y_val), optional
         Arrays of shape (N_val, ...), like X and y.
-    metrics : dict of name -> function(output, y) -> float, or list of functions
-        E.g. ``{"accuracy": accuracy}``; a list names each function by its
-        ``__name__``.
+    metrics : dict of name -> function(y_true, y_pred) -> float, or list of functions
+        As for ``evaluate``: called with the targets first, as scikit-learn's metrics
+        are. On the training data a metric is averaged over the batches (exact for a
+        mean over samples such as accuracy, an approximation for R²); on the
+        validation data it is computed in one pass.
     shuffle : bool, default True
         Shuffle the training samples at the start of every epoch.
     rng : numpy.random.Generator, int or None
@@ -328,40 +396,47 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
         weights) a run is reproducible bit for bit.
     scheduler : LRScheduler, optional
         Stepped once at the end of every epoch.
+    callbacks : list of Callback, optional
+        Called at the start and end of training, of every epoch and of every batch.
     early_stopping : EarlyStopping, optional
-    verbose : bool, default False
-        Print one line per epoch with the recorded values (and no timings).
+        The same as adding it to ``callbacks``.
+    verbose : bool or int, default False
+        0 (False): print nothing. 1 (True): a progress bar if tqdm is installed
+        (``ProgressBar``), else one line per epoch. 2: one line per epoch
+        (``EpochPrinter``), with the recorded values and no timings.
 
     Returns
     -------
     History
-        ``history["loss"]``, ``history["<metric>"]``, ``history["val_loss"]``, ...: one
-        float per epoch.
+        ``history["loss"]``, ``history["<metric>"]``, ``history["val_loss"]``, ...,
+        ``history["lr"]``: one float per epoch.
     """
-    metrics = _fit_arguments(model, X, y, epochs, validation_data, metrics,
-                             early_stopping)
+    metrics, keys = _fit_arguments(model, optimizer, X, y, epochs, validation_data,
+                                   metrics)
+    callbacks = _callbacks(callbacks, early_stopping, verbose)
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, rng=rng)
-    run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data, epochs,
-               verbose)
-    if early_stopping is not None:
-        early_stopping.reset()
+    run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data)
+    params = dict(epochs=epochs, steps=len(loader), verbose=verbose, metrics=keys)
+    hooks = _Hooks([*callbacks, run.history], model, run.history, params)
     with _modes_kept(model), np.errstate(over="ignore", invalid="ignore"):
+        hooks("on_train_begin")
         for epoch in range(1, epochs + 1):
             model.train()
+            hooks("on_epoch_begin", epoch)
             for batch, (xb, yb) in enumerate(loader, start=1):
+                hooks("on_batch_begin", batch)
                 optimizer.zero_grad()
                 output = run.finite(model(xb), "the model's output", epoch, batch)
                 loss = run.finite(loss_fn(output, yb), "the loss", epoch, batch)
                 model.backward(loss_fn.backward(), input_grad=False)
                 optimizer.step()
-                run.add(loss, output, yb)
-            values = run.end_epoch(epoch)        # weights, validation data, history
+                hooks("on_batch_end", batch, run.add(loss, output, yb))
+            logs = run.end_epoch(epoch)          # weights, validation data, lr
             if scheduler is not None:
                 scheduler.step()
-            if early_stopping is not None and early_stopping.update(
-                    epoch, values[early_stopping.monitor], model):
+            hooks("on_epoch_end", epoch, logs)
+            if hooks.stop_training:
                 run.history.stopped_early = epoch < epochs
                 break
-        if early_stopping is not None:
-            _restore_best(early_stopping, model, run.history, verbose)
+        hooks("on_train_end", logs)
     return run.history

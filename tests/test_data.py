@@ -97,6 +97,11 @@ def test_train_val_split_refuses_bad_arguments():
     with pytest.raises(ValueError, match=r"^train_val_split\(stratify=True\): y must be of "
                                          r"shape \(N,\), got \(100, 2\)$"):
         train_val_split(X, np.zeros((100, 2)), stratify=True)
+    with pytest.raises(TypeError, match=r"^train_val_split: y must be a NumPy array of "
+                                        r"targets, got None; to split X alone, split its "
+                                        r"row numbers: train_val_split\(X, "
+                                        r"np.arange\(len\(X\)\)\)$"):
+        train_val_split(X, None)
 
 
 # -- Standardizer ------------------------------------------------------------------------
@@ -149,3 +154,64 @@ def test_standardizer_refuses_bad_input():
         scaler.inverse_transform(np.zeros((2, 4)))
     with pytest.raises(RuntimeError, match=r"^Standardizer.transform: call fit\(\) first"):
         Standardizer().transform(np.zeros((2, 3)))
+
+
+def test_standardizer_refuses_a_1d_array_and_says_how_to_reshape_it():
+    one = "a 1-D array is ambiguous: X.reshape\\(-1, 1\\) makes it N samples of one feature"
+    with pytest.raises(ValueError, match=r"^Standardizer.fit: X must be of shape \(N, D, \*\), "
+                                         r"got \(5,\); " + one):
+        Standardizer().fit(np.arange(5.0))
+    scaler = Standardizer().fit(np.arange(5.0).reshape(-1, 1))
+    assert np.allclose(scaler.transform(np.arange(5.0)[:, None]).std(), 1)
+    with pytest.raises(ValueError, match=r"^Standardizer.transform: X must be of shape "
+                                         r"\(N, 1\), got \(5,\); " + one):
+        scaler.transform(np.arange(5.0))
+    with pytest.raises(ValueError, match=r"X must be of shape \(N, 1\), got \(5, 2\)$"):
+        scaler.transform(np.zeros((5, 2)))                    # no reshape advice for 2-D
+    images = np.random.default_rng(0).normal(size=(6, 2, 3, 3))    # (N, C, H, W) works
+    assert Standardizer().fit(images).mean.shape == (2, 3, 3)
+
+
+def test_standardizer_follows_the_transformer_protocol():
+    X, y = np.random.default_rng(1).normal(3.0, 2.0, size=(40, 3)), np.arange(40) % 2
+    scaler = Standardizer()
+    assert scaler.get_params() == {} and scaler.get_params(deep=False) == {}
+    assert scaler.set_params() is scaler
+    with pytest.raises(ValueError, match="^Standardizer.set_params: a parameter must be one of "
+                                         "the constructor's, and Standardizer\\(\\) takes none, "
+                                         "got 'with_mean'$"):
+        scaler.set_params(with_mean=False)
+    assert not scaler.__sklearn_is_fitted__()
+    out = scaler.fit_transform(X, y)                          # y is accepted and ignored
+    assert scaler.__sklearn_is_fitted__()
+    assert np.array_equal(out, Standardizer().fit(X).transform(X))
+    assert scaler.fit(X, y) is scaler
+
+
+def test_standardizer_works_with_scikit_learn_clone_and_pipeline():
+    pytest.importorskip("sklearn")
+    import warnings
+    from sklearn.base import clone
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.utils.validation import check_is_fitted
+    rng = np.random.default_rng(3)
+    X = rng.normal(5.0, [1.0, 10.0, 100.0], size=(80, 3))
+    y = X @ np.array([1.0, -0.2, 0.01]) + rng.normal(scale=0.1, size=80)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                        # no warning from scikit-learn
+        fitted = Standardizer().fit(X)
+        copy = clone(fitted)
+        assert isinstance(copy, Standardizer) and copy is not fitted and copy.mean is None
+        check_is_fitted(fitted)
+        ours = Pipeline([("scale", Standardizer()), ("model", LinearRegression())]).fit(X, y)
+        theirs = Pipeline([("scale", StandardScaler()), ("model", LinearRegression())]).fit(X, y)
+        assert np.allclose(ours.predict(X), theirs.predict(X), rtol=1e-10)
+        assert np.allclose(ours[0].mean, theirs[0].mean_) and np.allclose(ours[0].std,
+                                                                          theirs[0].scale_)
+        cloned = clone(ours)
+        assert cloned[0].mean is None and isinstance(cloned[0], Standardizer)
+        scaled_only = Pipeline([("scale", Standardizer())]).fit(X)
+        assert np.allclose(scaled_only.transform(X), theirs[0].transform(X))
+        assert np.allclose(scaled_only.inverse_transform(scaled_only.transform(X)), X)

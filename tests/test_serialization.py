@@ -2,6 +2,9 @@
 back without pickle, all or nothing."""
 import io
 import pickle
+import struct
+import tracemalloc
+import zipfile
 
 import numpy as np
 import pytest
@@ -47,7 +50,9 @@ def test_load_names_missing_extra_misshapen_and_mistyped_keys_and_changes_nothin
                          "missing key '2.bias'"),
              "extra": ({**state, "5.weight": np.zeros(3)}, "unexpected key '5.weight'"),
              "shape": ({**state, "0.weight": np.zeros((10, 31))},
-                       r"'0.weight' has shape \(10, 31\)"),
+                       r"^load: the arrays of shape.npz must be the model's state dict, got "
+                       r"'0.weight' of shape \(10, 31\) where the model has \(10, 32\); load "
+                       "into a model of the saved architecture$"),
              "dtype": ({**state, "2.bias": state["2.bias"].astype(np.float32)},
                        r"^load: '2.bias' in dtype.npz must be float64, got float32; convert "
                        r"the model with model.to\(np.float32\) first$")}
@@ -135,3 +140,135 @@ def test_save_replaces_an_existing_file_and_writes_to_file_objects(tmp_path):
     buffer.seek(0)
     assert np.array_equal(load(classifier(4), buffer)[0].weight.data,
                           classifier(3)[0].weight.data)
+
+
+# -- damaged and crafted files: one ValueError naming the file, before any large allocation ---
+
+def npy_header(shape, descr="<f8"):
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False,
+                                                  "shape": shape})
+    return buffer.getvalue()
+
+
+def archive(tmp_path, name, members):
+    with zipfile.ZipFile(tmp_path / name, "w") as file:
+        for member, data in members.items():
+            file.writestr(member, data)
+    return tmp_path / name
+
+
+def refused(model, path, message):
+    """load(model, path) raises one ValueError matching message; the model is unchanged."""
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=message):
+        load(model, path)
+    assert all(np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def first_member_data(raw):
+    """The offset of the first member's data (its NPY header) in a zip archive."""
+    name_length, extra_length = struct.unpack("<HH", raw[26:30])
+    return 30 + name_length + extra_length
+
+
+def test_a_flipped_header_byte_is_a_damaged_header_not_pickle(tmp_path):
+    """Members rewritten with a valid zip checksum, so that the header itself is read."""
+    state = classifier(20).state_dict()
+    members = {}
+    for key, value in state.items():
+        buffer = io.BytesIO()
+        np.save(buffer, value)
+        members[f"{key}.npy"] = buffer.getvalue()
+    for offset, what in [(6, "an unknown NPY version"),                  # the version byte
+                         (12, "Header does not contain the correct keys"),  # 'descr'
+                         (0, "the magic string is not correct")]:
+        flipped = bytearray(members["0.weight.npy"])
+        flipped[offset] ^= 0x01
+        path = archive(tmp_path, "flipped.npz", {**members, "0.weight.npy": bytes(flipped)})
+        refused(classifier(21), path,
+                r"^load: '0.weight' in flipped.npz must be NPY data with a readable header, "
+                rf"got data that are not \({what}.*\); the file is damaged or was not written "
+                r"by save\(\); save the model again$")
+    raw = bytearray(save(classifier(20), tmp_path / "model.npz").read_bytes())
+    raw[first_member_data(raw) + 12] ^= 0x01                    # damage: the checksum fails
+    (tmp_path / "model.npz").write_bytes(bytes(raw))
+    refused(classifier(21), tmp_path / "model.npz",
+            r"^load: model.npz must be a complete .npz archive, got a damaged one \(Bad CRC-32 "
+            r"for file '0.weight.npy'\)")
+
+
+def test_a_flipped_data_byte_fails_the_checksum(tmp_path):
+    raw = bytearray(save(classifier(22), tmp_path / "model.npz").read_bytes())
+    raw[first_member_data(raw) + 200] ^= 0x01                  # inside 0.weight's numbers
+    (tmp_path / "model.npz").write_bytes(bytes(raw))
+    refused(classifier(23), tmp_path / "model.npz",
+            r"^load: model.npz must be a complete .npz archive, got a damaged one \(Bad CRC-32 "
+            r"for file '0.weight.npy'\); the file is damaged")
+
+
+def test_a_truncated_file_is_refused_by_name(tmp_path):
+    raw = save(classifier(24), tmp_path / "model.npz").read_bytes()
+    for length in (len(raw) // 2, len(raw) - 10, 40):
+        (tmp_path / "cut.npz").write_bytes(raw[:length])
+        refused(classifier(25), tmp_path / "cut.npz",
+                r"^load: cut.npz must be a complete .npz archive, got a damaged one "
+                r"\(File is not a zip file\); the file is damaged")
+
+
+def test_a_huge_declared_shape_is_refused_before_anything_is_allocated(tmp_path):
+    path = archive(tmp_path, "huge.npz", {"0.weight.npy": npy_header((10**12,))})
+    assert path.stat().st_size < 300
+    tracemalloc.start()
+    try:
+        refused(classifier(26), path,
+                r"^load: '0.weight' in huge.npz must be 8000000000000 bytes of data, as its "
+                r"header declares \(shape \(1000000000000,\), float64\), got 0; the file is "
+                "damaged")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10**7                                         # nothing near 8 TB, or 8 MB
+
+
+def test_a_declared_shape_that_matches_the_size_but_not_the_model_is_never_read(tmp_path):
+    big = npy_header((4000, 1000)) + bytes(8 * 4000 * 1000)     # honest, 32 MB, not the model's
+    path = archive(tmp_path, "other.npz", {"0.weight.npy": big})
+    refused(classifier(27), path, r"^load: the arrays of other.npz must be the model's state "
+                                  r"dict, got missing key '0.bias', missing key '2.weight', "
+                                  r"missing key '2.bias', '0.weight' of shape \(4000, 1000\) "
+                                  r"where the model has \(10, 32\)")
+
+
+def test_a_member_holding_more_or_fewer_bytes_than_declared_is_refused(tmp_path):
+    state = classifier(28).state_dict()
+    members = {f"{k}.npy": npy_header(v.shape) + v.tobytes() for k, v in state.items()}
+    members["2.bias.npy"] += b"\x00" * 8                       # one number too many
+    refused(classifier(29), archive(tmp_path, "long.npz", members),
+            r"^load: '2.bias' in long.npz must be 24 bytes of data, as its header declares "
+            r"\(shape \(3,\), float64\), got 32")
+    members["2.bias.npy"] = members["2.bias.npy"][:-16]
+    refused(classifier(29), archive(tmp_path, "short.npz", members), "got 16")
+
+
+def test_a_member_that_is_not_npy_data_is_refused(tmp_path):
+    path = archive(tmp_path, "text.npz", {"0.weight.npy": b"hello, I am not an array",
+                                          "0.bias.npy": npy_header((32,)) + bytes(256)})
+    refused(classifier(30), path, r"^load: '0.weight' in text.npz must be NPY data with a "
+                                  r"readable header, got data that are not \(the magic string "
+                                  r"is not correct")
+    readme = archive(tmp_path, "readme.npz", {"README.txt": b"weights below"})
+    refused(classifier(30), readme, r"^load: 'README.txt' in readme.npz must be NPY data")
+
+
+def test_a_crafted_archive_that_fits_loads_exactly(tmp_path):
+    """The reader of the headers reads what np.save writes, in both memory orders."""
+    model = classifier(31)
+    state = model.state_dict()
+    members = {}
+    for key, value in state.items():
+        buffer = io.BytesIO()
+        np.save(buffer, np.asfortranarray(value) if key == "0.weight" else value)
+        members[f"{key}.npy"] = buffer.getvalue()
+    copy = load(classifier(32), archive(tmp_path, "fortran.npz", members))
+    assert all(np.array_equal(state[k], v) for k, v in copy.state_dict().items())

@@ -1,15 +1,16 @@
 """nnlib.training (chapter 8): fit with validation, early stopping and divergence handling;
 evaluate and predict in evaluation mode."""
 import inspect
+import sys
 
 import numpy as np
 import pytest
 
 
 import nnlib
-from nnlib import (Adam, CrossEntropyLoss, EarlyStopping, History, Linear, Module, MSELoss,
-                   ReLU, SGD, Sequential, StepLR, Standardizer, accuracy, evaluate, fit,
-                   predict, train_val_split)
+from nnlib import (Adam, Callback, CrossEntropyLoss, EarlyStopping, History, Linear, Module,
+                   MSELoss, ReLU, SGD, Sequential, StepLR, Standardizer, accuracy, evaluate,
+                   fit, predict, train_val_split)
 from nnlib import checks, training
 
 
@@ -76,7 +77,7 @@ def run_fit(data, shuffle_seed=1, epochs=30):
 def test_fit_reaches_a_stated_accuracy_deterministically(data):
     model, history = run_fit(data)
     assert isinstance(history, History) and history.epochs == 30
-    assert list(history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert list(history) == ["loss", "accuracy", "val_loss", "val_accuracy", "lr"]
     assert all(len(v) == 30 and all(isinstance(x, float) for x in v) for v in history.values())
     assert history["val_accuracy"][-1] >= 0.85 and history["accuracy"][-1] >= 0.9
     assert history["loss"][-1] < 0.5 * history["loss"][0]
@@ -160,15 +161,41 @@ def test_fit_steps_the_scheduler_once_per_epoch(data):
     assert optimizer.lr == 0.1 * 0.5 ** 2
 
 
-def test_verbose_prints_one_line_per_epoch(data, capsys):
+def verbose_run(data, verbose, **options):
     X_train, X_val, y_train, y_val = data
     model = classifier(6)
-    fit(model, CrossEntropyLoss(), Adam(model.parameters()), X_train, y_train, epochs=3, rng=0,
-        validation_data=(X_val, y_val), metrics={"accuracy": accuracy}, verbose=True,
-        early_stopping=EarlyStopping(patience=5))
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4 and lines[0].startswith("epoch 1/3: loss ")
-    assert "val_accuracy" in lines[2] and lines[3].startswith("restored weights of epoch ")
+    return fit(model, CrossEntropyLoss(), Adam(model.parameters()), X_train, y_train, epochs=3,
+               rng=0, validation_data=(X_val, y_val), metrics={"accuracy": accuracy},
+               verbose=verbose, **options)
+
+
+def test_verbose_2_prints_one_line_per_epoch_and_false_nothing(data, capsys):
+    verbose_run(data, 2, early_stopping=EarlyStopping(patience=5, verbose=True))
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("epoch 1/3: loss ") and not captured.err
+    assert lines[2].endswith(", lr 0.0010") and "val_accuracy" in lines[2]
+    assert lines[3].startswith("restored weights of epoch ")
+    verbose_run(data, False)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_verbose_true_without_tqdm_prints_the_lines_of_verbose_2(data, capsys, monkeypatch):
+    verbose_run(data, 2)
+    lines = capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "tqdm", None)          # tqdm made unimportable
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    verbose_run(data, True)
+    assert capsys.readouterr() == (lines, "") and lines.count("\n") == 3
+
+
+def test_verbose_true_with_tqdm_draws_one_bar_of_every_step(data, capsys):
+    pytest.importorskip("tqdm", reason="the progress bar of verbose=True draws with tqdm")
+    history = verbose_run(data, True)
+    captured = capsys.readouterr()
+    final = captured.err.split("\r")[-1]
+    assert captured.out == "" and "epoch 3/3" in final and "45/45" in final    # 3 x 15 steps
+    assert "val_loss=" in final and history.epochs == 3
 
 
 def test_fit_checks_each_input_once(data, monkeypatch):
@@ -221,12 +248,13 @@ def test_early_stopping_restores_even_without_stopping(data):
 def test_early_stopping_needs_the_monitored_value(data):
     X_train, _, y_train, _ = data
     model = classifier(9)
-    with pytest.raises(ValueError, match=r"^fit: early_stopping.monitor must be one of "
-                                         r"\['loss'\], got 'val_loss'; 'val_...' values "
-                                         "need validation_data$"):
+    with pytest.raises(ValueError, match=r"^EarlyStopping\(patience=5, .*\): monitor must "
+                                         r"be one of 'loss', 'lr', got 'val_loss'; 'val_...' "
+                                         "values need validation_data$"):
         fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train,
             epochs=2, early_stopping=EarlyStopping())
-    with pytest.raises(TypeError, match="^fit: early_stopping must be a EarlyStopping, got int"):
+    with pytest.raises(TypeError, match="^fit: early_stopping must be a EarlyStopping, "
+                                        "got int"):
         fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train,
             epochs=2, early_stopping=5)
 
@@ -239,6 +267,7 @@ def test_bad_arguments_are_refused_before_any_step(data):
     before = model.state_dict()
     optimizer = SGD(model.parameters(), lr=0.1)
     loss_fn = CrossEntropyLoss()
+    stopper = EarlyStopping()
     cases = [
         (ValueError, "X and y must be of the same length .one target per sample., got 450 "
                      "and 449 samples", dict(y=y_train[:-1])),
@@ -262,6 +291,23 @@ def test_bad_arguments_are_refused_before_any_step(data):
         (ValueError, "^fit: a metric's name must be neither 'loss' nor 'val_...'.*got 'val_acc'$",
          dict(metrics={"val_acc": accuracy})),
         (ValueError, "batch_size must be a positive integer, got 0", dict(batch_size=0)),
+        (TypeError, r"^fit: y must be a NumPy array of targets, got None; fit compares the "
+                    "outputs with targets: one per sample$", dict(y=None)),
+        (TypeError, "^fit: y_val must be a NumPy array of targets, got None",
+         dict(validation_data=(X_val, None))),
+        (ValueError, r"^fit: optimizer must be an optimizer of the model's parameters \(at "
+                     r"least one\), got one of 4 parameters, none of them the model's; build "
+                     r"it from this model: SGD\(model.parameters\(\), ...\)$",
+         dict(optimizer=SGD(classifier(10).parameters(), lr=0.1))),
+        (TypeError, "^fit: optimizer must be a Optimizer, got list$", dict(optimizer=[])),
+        (TypeError, r"^fit: callbacks must be a list of Callback objects, got one "
+                    r"EarlyStopping; wrap it in a list: \[callback\]$",
+         dict(callbacks=EarlyStopping())),
+        (TypeError, r"^fit: callbacks\[1\] must be a Callback, got function$",
+         dict(callbacks=[Callback(), lambda: 0])),
+        (ValueError, "^fit: callbacks must be distinct objects, got one callback twice",
+         dict(callbacks=[stopper, stopper])),
+        (ValueError, "^fit: verbose must be one of 0, 1, 2, got 3$", dict(verbose=3)),
     ]
     for error, message, change in cases:
         arguments = dict(model=model, loss_fn=loss_fn, optimizer=optimizer, X=X_train,
@@ -405,7 +451,7 @@ def test_evaluate_and_predict_use_eval_mode_and_restore_the_mode(data):
         scores = evaluate(model, CrossEntropyLoss(), X_val, y_val, metrics={"accuracy": accuracy})
         assert probe.seen[-2:] == [False, False]
         assert model.training == mode and probe.training == mode
-    assert set(scores) == {"loss", "accuracy"} and scores["accuracy"] == accuracy(out, y_val)
+    assert set(scores) == {"loss", "accuracy"} and scores["accuracy"] == accuracy(y_val, out)
     batched = predict(model, X_val, batch_size=7)
     assert np.allclose(batched, out, rtol=1e-13, atol=0) and batched.shape == out.shape
     by_batches = evaluate(model, CrossEntropyLoss(), X_val, y_val, batch_size=16)
@@ -424,6 +470,18 @@ def test_evaluate_and_predict_check_their_arguments(data):
         evaluate(model, CrossEntropyLoss(), X_val, y_val[:-1])
     with pytest.raises(ValueError, match="^evaluate: a metric's name must be neither 'loss'"):
         evaluate(model, CrossEntropyLoss(), X_val, y_val, metrics={"loss": accuracy})
+    with pytest.raises(TypeError, match="^evaluate: y must be a NumPy array of targets, got "
+                                        "None; evaluate compares the outputs with targets"):
+        evaluate(model, CrossEntropyLoss(), X_val, None)
+
+
+def test_predict_on_an_empty_input_gives_an_empty_output_with_or_without_batches(data):
+    _, X_val, _, _ = data
+    model = classifier(12)
+    whole, batched = predict(model, X_val[:0]), predict(model, X_val[:0], batch_size=8)
+    assert whole.shape == batched.shape == (0, 3) and batched.dtype == np.float64
+    assert predict(model, X_val[:0].astype(np.float32).astype(np.float64),
+                   batch_size=1).shape == (0, 3)
 
 
 def test_fit_trains_in_training_mode_and_restores_mixed_modes(data):
@@ -440,6 +498,142 @@ def test_fit_trains_in_training_mode_and_restores_mixed_modes(data):
 
 def test_every_public_name_is_importable_from_nnlib():
     for name in ["train_val_split", "Standardizer", "DataLoader", "accuracy", "predict",
-                 "evaluate", "History", "fit", "plot_history", "EarlyStopping", "save", "load"]:
+                 "evaluate", "History", "fit", "Callback", "plot_history", "EarlyStopping",
+                 "EpochPrinter", "ProgressBar", "save", "load"]:
         assert name in nnlib.__all__ and getattr(nnlib, name).__doc__.count(
             'Derived in chapter 8, "Training"') == 1
+
+
+# -- metrics in scikit-learn's order ---------------------------------------------------------
+
+def test_fit_and_evaluate_call_every_metric_with_the_targets_first(data):
+    X_train, X_val, y_train, y_val = data
+    seen = []
+
+    def order(y_true, y_pred):
+        seen.append((y_true.shape, y_pred.shape, y_true.dtype.kind))
+        return 0.0
+
+    model = classifier(13)
+    fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train, epochs=1,
+        batch_size=None, validation_data=(X_val, y_val), metrics=[order])
+    evaluate(model, CrossEntropyLoss(), X_val, y_val, metrics=[order])
+    assert seen == [((450,), (450, 3), "i"), ((150,), (150, 3), "i"), ((150,), (150, 3), "i")]
+
+
+def test_scikit_learn_r2_score_through_fit_and_evaluate_is_r2_score():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(120, 4))
+    y = X @ np.array([[0.8], [-0.5], [0.3], [0.1]]) + rng.normal(scale=0.5, size=(120, 1))
+    X_train, X_val, y_train, y_val = X[:90], X[90:], y[:90], y[90:]
+    model = Sequential(Linear(4, 1, rng=0))
+    history = fit(model, MSELoss(), SGD(model.parameters(), lr=0.05), X_train, y_train,
+                  epochs=15, batch_size=None, validation_data=(X_val, y_val),
+                  metrics={"r2": sklearn_metrics.r2_score})
+    predictions = predict(model, X_val)
+    direct = sklearn_metrics.r2_score(y_val, predictions)
+    scores = evaluate(model, MSELoss(), X_val, y_val, metrics={"r2": sklearn_metrics.r2_score})
+    assert scores["r2"] == direct == history["val_r2"][-1]
+    assert 0.5 < direct < 0.6                                   # a model half-way there
+    assert sklearn_metrics.r2_score(predictions, y_val) > direct + 0.1      # order matters
+    assert all(type(v) is float for v in history["r2"] + history["val_r2"])
+
+
+# -- callbacks -----------------------------------------------------------------------------
+
+class HookRecorder(Callback):
+    """Records every hook with its arguments, and what fit gave it."""
+
+    def __init__(self, stop_after=None):
+        self.calls, self.stop_after = [], stop_after
+
+    def on_train_begin(self, logs=None):
+        self.calls.append(("train_begin", logs))
+        self.seen = (self.model, self.history, dict(self.params))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.calls.append(("epoch_begin", epoch))
+
+    def on_batch_begin(self, batch, logs=None):
+        self.calls.append(("batch_begin", batch))
+
+    def on_batch_end(self, batch, logs=None):
+        self.calls.append(("batch_end", batch, sorted(logs), logs["size"]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.calls.append(("epoch_end", epoch, dict(logs), self.history.epochs))
+        self.stop_training = epoch == self.stop_after
+
+    def on_train_end(self, logs=None):
+        self.calls.append(("train_end", logs))
+
+
+def test_the_hooks_are_called_in_keras_order_with_their_logs(data):
+    X_train, X_val, y_train, y_val = data
+    model, recorder = classifier(14), HookRecorder()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    history = fit(model, CrossEntropyLoss(), optimizer, X_train[:5], y_train[:5], epochs=2,
+                  batch_size=2, shuffle=False, validation_data=(X_val, y_val),
+                  metrics={"accuracy": accuracy}, scheduler=StepLR(optimizer, 1, gamma=0.5),
+                  callbacks=[recorder])
+    names = [call[0] for call in recorder.calls]
+    one_epoch = ["epoch_begin"] + ["batch_begin", "batch_end"] * 3 + ["epoch_end"]
+    assert names == ["train_begin"] + one_epoch * 2 + ["train_end"]
+    assert recorder.seen == (model, history, {"epochs": 2, "steps": 3, "verbose": False,
+                                              "metrics": ["loss", "accuracy", "val_loss",
+                                                          "val_accuracy", "lr"]})
+    batches = [call for call in recorder.calls if call[0] == "batch_end"]
+    assert [(b[1], b[3]) for b in batches] == [(1, 2), (2, 2), (3, 1)] * 2
+    assert batches[0][2] == ["accuracy", "loss", "size"]
+    epochs = [call for call in recorder.calls if call[0] == "epoch_end"]
+    assert [e[1] for e in epochs] == [1, 2] and [e[3] for e in epochs] == [0, 1]
+    assert epochs[1][2] == {key: values[1] for key, values in history.items()}
+    assert history["lr"] == [0.1, 0.05] and recorder.calls[-1] == ("train_end", epochs[1][2])
+
+
+def test_a_callback_stops_training_and_the_history_says_so(data):
+    X_train, _, y_train, _ = data
+    model, recorder = classifier(15), HookRecorder(stop_after=2)
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train,
+                  epochs=5, rng=0, callbacks=(recorder,))
+    assert history.epochs == 2 and history.stopped_early and history.best_epoch is None
+    again = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train,
+                epochs=1, rng=0, callbacks=[HookRecorder(stop_after=1)])
+    assert again.epochs == 1 and not again.stopped_early       # stopped at its last epoch
+
+
+def test_early_stopping_as_a_callback_is_the_early_stopping_argument(data):
+    X_train, X_val, y_train, y_val = data
+    runs = []
+    for option in ("callbacks", "early_stopping"):
+        model, stopper = classifier(7, hidden=128), EarlyStopping(patience=4)
+        arguments = {option: [stopper] if option == "callbacks" else stopper}
+        runs.append((fit(model, CrossEntropyLoss(), Adam(model.parameters(), lr=0.01),
+                         X_train[:60], y_train[:60], epochs=100, batch_size=16, rng=0,
+                         validation_data=(X_val, y_val), **arguments), model.state_dict()))
+    (first, weights), (second, other) = runs
+    assert first == second and first.best_epoch == second.best_epoch and first.stopped_early
+    assert all(np.array_equal(weights[k], other[k]) for k in weights)
+
+
+def test_a_stop_asked_in_an_earlier_run_is_forgotten(data):
+    X_train, _, y_train, _ = data
+    callback = Callback()
+    callback.stop_training = True
+    model = classifier(16)
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train,
+                  epochs=3, rng=0, callbacks=[callback])
+    assert history.epochs == 3 and not history.stopped_early
+
+
+# -- the optimizer and the model ----------------------------------------------------------
+
+def test_an_optimizer_of_some_parameters_freezes_the_others_as_in_pytorch(data):
+    X_train, _, y_train, _ = data
+    model = classifier(17)
+    first = model[0].weight.data.copy()
+    history = fit(model, CrossEntropyLoss(), Adam(model[2].parameters(), lr=0.01), X_train,
+                  y_train, epochs=5, rng=0)
+    assert np.array_equal(model[0].weight.data, first)
+    assert history["loss"][-1] < history["loss"][0]
