@@ -36,6 +36,7 @@ from .gelu import erf, GELU
 from .attention import (scaled_dot_product_attention,
     scaled_dot_product_attention_backward, MultiheadAttention)
 from .transformer import TransformerBlock, TransformerLM
+from .bridge import register_converter, to_torch, from_torch, register_layer
 
 __version__ = "0.1.0"
 
@@ -55,4 +56,29 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
            "erf", "GELU", "scaled_dot_product_attention",
            "scaled_dot_product_attention_backward", "MultiheadAttention",
-           "TransformerBlock", "TransformerLM"]
+           "TransformerBlock", "TransformerLM", "NeuralNetClassifier",
+           "NeuralNetRegressor", "register_converter", "to_torch", "from_torch",
+           "register_layer"]
+
+
+# The modules of these names import sklearn, on which nnlib does not depend: such a
+# module is imported when one of its names is first used, so that `import nnlib` imports
+# NumPy only (PEP 562).
+_LAZY = {"NeuralNetClassifier": "estimators", "NeuralNetRegressor": "estimators"}
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+    try:
+        module = import_module(f".{_LAZY[name]}", __name__)
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(f"{__name__}.{name} needs {error.name}, which is "
+                                  "not installed", name=error.name) from error
+    value = globals()[name] = getattr(module, name)
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

@@ -1,7 +1,8 @@
 """The API reference extension (tools/nnlib_reference.py), shown on small books of its own.
 
 Each test writes a tiny Sphinx project into a temporary directory: three chapter pages named like the
-book's (chapters/01_first.md, ...), a reference page like reference/api.md (`.. nnlib-api:: toylib`
+book's (chapters/01_first.md, ...), a page without a chapter number (chapters/afterwards.md, like the
+book's "Using nnlib after the book"), a reference page like reference/api.md (`.. nnlib-api:: toylib`
 in an eval-rst block), the book's autodoc and napoleon settings from _config.yml, and a package
 `toylib` whose modules stand for the chapters' modules. It is built in a subprocess exactly as the
 book is, nitpicky and with warnings as errors. The tests show that the reference follows the package
@@ -135,7 +136,7 @@ DEFECTS = '''
 """Defects, each of which must fail the build.
 
 Derived in chapter 3, "Third steps" (chapters/03_third.ipynb)."""
-__all__ = ["undocumented", "unknown_chapter", "wrong_title", "no_chapter", "misspelt_type", "skipped"]
+__all__ = ["undocumented", "unknown_chapter", "wrong_title", "no_chapter", "misspelt_type", "skipped", "unknown_page", "number_left_out"]
 
 
 def undocumented():
@@ -166,6 +167,29 @@ def misspelt_type(x):
 
 def skipped():
     """Derived in chapter 3, "Third steps"; the project's conf.py makes the directive forget it."""
+
+
+def unknown_page():
+    """Derived in "Steps nowhere", which no page of the book is titled."""
+
+
+def number_left_out():
+    """Derived in "Second steps", a numbered chapter cited without its number."""
+'''
+
+DELTA = '''
+"""Afterthoughts, from a page of the book without a chapter number.
+
+Derived in "After the steps" (chapters/afterwards.ipynb)."""
+from toylib.alpha import Widget
+__all__ = ["Afterthought"]
+
+
+class Afterthought(Widget):
+    """An afterthought about widgets.
+
+    Derived in "After the steps".
+    """
 '''
 
 
@@ -183,11 +207,12 @@ def write_project(tmp_path: Path, modules: dict[str, str], skip: str | None = No
     (docs / "chapters").mkdir(parents=True)
     (docs / "reference").mkdir()
     titles = {"01_first": "First steps", "02_second": "Second steps", "03_third": "Third steps"}
+    titles["afterwards"] = "After the steps"                        # a page without a number
     for stem, title in titles.items():
         (docs / "chapters" / f"{stem}.md").write_text(f"# {title}\n\nA chapter.\n")
     (docs / "reference" / "api.md").write_text("# API reference\n\n```{eval-rst}\n.. nnlib-api:: toylib\n```\n")
     (docs / "index.md").write_text("# Book\n\n```{toctree}\nchapters/01_first\nchapters/02_second\n"
-                                   "chapters/03_third\nreference/api\n```\n")
+                                   "chapters/03_third\nchapters/afterwards\nreference/api\n```\n")
     skip_hook = "" if skip is None else textwrap.dedent(f"""
         import nnlib_reference                     # a fault in the directive: it forgets one name
         written = nnlib_reference.entry_directive
@@ -245,6 +270,16 @@ def test_each_entry_links_to_the_chapter_that_derives_it(tmp_path):
         assert re.search(chapter.format(stem, number, title), entry(html, name)), name
 
 
+def test_a_name_from_a_page_without_a_number_links_to_that_page_by_its_title(tmp_path):
+    code, warnings, html = build(write_project(tmp_path, {"alpha": ALPHA, "beta": BETA, "delta": DELTA}))
+    assert code == 0, warnings
+    link = ('Derived in <a class="reference internal" href="../chapters/afterwards.html"><span class="doc">'
+            '.After the steps.</span></a>')
+    assert re.search(link, entry(html, "toylib.Afterthought"))
+    module = html[html.index('<span class="pre">toylib.delta</span>'):html.index('id="toylib.Afterthought"')]
+    assert re.search(link, module)                                  # the module's docstring too
+
+
 def test_types_link_to_the_packages_entries_and_plain_text_stays_plain(tmp_path):
     code, warnings, html = build(write_project(tmp_path, {"alpha": ALPHA, "beta": BETA}))
     assert code == 0, warnings
@@ -280,6 +315,10 @@ def test_the_build_fails_naming_each_defect(tmp_path):
         "toylib.no_chapter: the docstring must say where the name is derived",
         "toylib.misspelt_type: the type 'Gadgett' names no class of toylib",
         "toylib.skipped is public but has no entry in the reference",
+        "toylib.unknown_page: the docstring says 'Derived in \"Steps nowhere\"', but no page of the book "
+        "without a chapter number has that title",
+        "toylib.number_left_out: the docstring says 'Derived in \"Second steps\"', but it is chapter 2: "
+        'write Derived in chapter 2, "Second steps"',
     ]
     for message in expected:
         assert message in warnings, f"no warning {message!r} in:\n{warnings}"
@@ -301,5 +340,7 @@ def test_the_directive_covers_every_public_name_of_nnlib():
     for name in nnlib.__all__:
         assert re.search(rf"^\.\. auto(class|function|data):: nnlib\.{name}$", source, re.M), name
     modules = [module for module, _ in nnlib_reference.modules_in_order("nnlib")]
-    chapters = [int(re.search(r"chapter (\d+)", sys.modules[m].__doc__).group(1)) for m in modules]
+    # a module of a page without a number (nnlib.bridge) comes after every numbered chapter's
+    chapters = [int(found.group(1)) if (found := re.search(r"Derived in chapter (\d+)", sys.modules[m].__doc__))
+                else float("inf") for m in modules]
     assert chapters == sorted(chapters), f"modules out of chapter order: {list(zip(modules, chapters))}"

@@ -18,7 +18,9 @@ decorator, into the class's body, so the generated file holds one ordinary class
 
 Each generated module gets a header line naming its notebook, a docstring, the imports of its cells
 gathered at the top, an ``__all__`` of the public names its cells define, and then the cells' code in
-notebook order. ``nnlib/__init__.py`` re-exports every ``__all__``.
+notebook order. ``nnlib/__init__.py`` re-exports every ``__all__``; the names of a module that
+imports a package other than NumPy at its top (scikit-learn) are imported from it when first used,
+so that ``import nnlib`` imports NumPy only.
 
 Usage:
     python tools/export.py            write nnlib/ from chapters/*.ipynb
@@ -46,6 +48,10 @@ DECORATOR = "add_to_class"
 # Modules used by their name (``checks.array(x, ...)``): nnlib/__init__.py imports the module, not
 # its names, so that they stay out of nnlib's namespace and its API reference.
 NAMESPACES = {"checks"}
+# What nnlib's modules may import when nnlib is imported, besides the standard library and
+# nnlib itself: its one runtime dependency. A module that imports another package at its top
+# (nnlib.estimators imports scikit-learn) is imported when one of its names is first used.
+RUNTIME = ("numpy",)
 
 
 class ExportError(Exception):
@@ -389,16 +395,62 @@ def render_module(module: Module) -> str:
     return "\n\n".join(parts) + "\n\n\n" + "\n\n\n".join(blocks) + "\n"
 
 
-def render_init(modules: list[Module], version: str) -> str:
+def optional_packages(module: Module, package: str) -> list[str]:
+    """The packages other than NumPy, the standard library and the package itself that a
+    module imports at its top level (an import inside a function is not counted: it runs
+    only when the function is called)."""
+    found = set()
+    for node in ast.parse(render_module(module)).body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.add(node.module.split(".")[0])
+    return sorted(name for name in found - set(RUNTIME) - {package}
+                  if name not in sys.stdlib_module_names)
+
+
+def lazy_block(lazy: dict[str, str], packages: list[str]) -> list[str]:
+    """PEP 562's module ``__getattr__``: the names of ``lazy`` (name -> module) are imported
+    from their module when first used."""
+    table = textwrap.fill("_LAZY = {" + ", ".join(f'"{n}": "{m}"' for n, m in lazy.items()) + "}",
+                          WIDTH, subsequent_indent="         ", break_long_words=False)
+    comment = textwrap.fill(f"The modules of these names import {', '.join(packages)}, on which "
+                            "nnlib does not depend: such a module is imported when one of its "
+                            "names is first used, so that `import nnlib` imports NumPy only "
+                            "(PEP 562).", WIDTH, initial_indent="# ", subsequent_indent="# ")
+    return ["", "", *comment.splitlines(), table, "", "",
+            "def __getattr__(name):",
+            "    if name not in _LAZY:",
+            "        raise AttributeError(f\"module {__name__!r} has no attribute {name!r}\")",
+            "    from importlib import import_module",
+            "    try:",
+            "        module = import_module(f\".{_LAZY[name]}\", __name__)",
+            "    except ModuleNotFoundError as error:",
+            "        raise ModuleNotFoundError(f\"{__name__}.{name} needs {error.name}, which is \"",
+            "                                  \"not installed\", name=error.name) from error",
+            "    value = globals()[name] = getattr(module, name)",
+            "    return value",
+            "", "",
+            "def __dir__():",
+            "    return sorted([*globals(), *_LAZY])",
+            ""]
+
+
+def render_init(modules: list[Module], version: str, package: str = "nnlib") -> str:
     lines = ["# Generated from the chapters' exported cells by tools/export.py. Do not edit.",
              '"""nnlib: the neural-network library derived, built and tested in the book',
              "Neural Networks from Scratch. Each name below is derived in the chapter its",
              'docstring names."""',
              ""]
-    names = []
+    names, lazy, packages = [], {}, set()
     for module in modules:
+        optional = optional_packages(module, package)
         if module.name in NAMESPACES:
             lines.append(f"from . import {module.name}")
+        elif optional:
+            lazy.update((name, module.name) for name in module.public)
+            packages.update(optional)
+            names += module.public
         elif module.public:
             statement = f"from .{module.name} import " + ", ".join(module.public)
             if len(statement) > WIDTH:
@@ -409,6 +461,8 @@ def render_init(modules: list[Module], version: str) -> str:
             names += module.public
     lines += ["", f'__version__ = "{version}"', "",
               name_list("__all__", names), ""]
+    if lazy:
+        lines[-1:] = lazy_block(lazy, sorted(packages))
     return "\n".join(lines)
 
 
@@ -429,7 +483,8 @@ def build(notebook_dir: Path, package_dir: Path, root: Path) -> dict[Path, str]:
     """Everything the package should contain: file path -> text."""
     modules = collect(notebooks_under(notebook_dir), root)
     files = {package_dir / f"{m.name}.py": render_module(m) for m in modules.values()}
-    files[package_dir / "__init__.py"] = render_init(list(modules.values()), project_version(root))
+    files[package_dir / "__init__.py"] = render_init(list(modules.values()), project_version(root),
+                                                     package_dir.name)
     files[package_dir / "py.typed"] = ""    # PEP 561: the package's own type hints are its types
     return files
 

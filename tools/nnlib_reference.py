@@ -22,9 +22,13 @@ Six things happen to the docstrings on the way (autodoc-process-docstring, missi
   of prose after the fields of a Parameters or Attributes section goes under a Notes heading, which
   is where NumPy's docstring standard puts it (napoleon would read it as more parameters);
 - ``Derived in chapter N, "Title"`` becomes a link to chapter N's page: the document whose file name
-  starts with the number N followed by an underscore (``chapters/03_activations``). A number that has
-  no such page, a title that differs from that page's title, and a public name whose docstring lacks
-  the sentence are build warnings (errors under ``-W``);
+  starts with the number N followed by an underscore (``chapters/03_activations``). A name written by
+  a page of the book that has no chapter number says ``Derived in "Title"`` instead, which becomes a
+  link to the one page without a number that has that title (``chapters/using_nnlib``, "Using nnlib
+  after the book"). A number that has no such page, a title that differs from that page's title, a
+  title that no page without a number has (or that is a numbered chapter's, which must be cited with
+  its number), and a public name whose docstring lacks the sentence are build warnings (errors under
+  ``-W``);
 - the types that napoleon turns into cross-references (``x : numpy.ndarray of shape (N, C)``) are
   resolved: a name nnlib exports, under any of its spellings (``Parameter``,
   ``nnlib.module.Parameter``), links to its entry; a builtin (``float``, ``None``) or a dotted name
@@ -34,9 +38,10 @@ Six things happen to the docstrings on the way (autodoc-process-docstring, missi
   name (``Parametr``, ``Tensor``, ``numpy.ndaray``) is a warning naming the docstring, so the
   build fails;
 - a method that overrides a base class's method without a docstring of its own is left to the base
-  class's entry (autodoc-skip-member); a private base class (``_Pool2d``) has no entry, so a class's
-  "Bases:" line names the nearest public class instead and the class's entry documents the methods
-  it inherits from the private base;
+  class's entry, and a method that another library adds (scikit-learn's ``set_score_request``) to
+  that library's documentation (autodoc-skip-member); a private base class (``_Pool2d``) has no
+  entry, so a class's "Bases:" line names the nearest public class instead and the class's entry
+  documents the methods it inherits from the package's private base;
 - at the end of reading, every public name of the package must have an entry with a docstring;
   otherwise the build warns, naming it.
 """
@@ -45,6 +50,7 @@ from __future__ import annotations
 import builtins
 import importlib
 import inspect
+import json
 import re
 import sys
 
@@ -58,7 +64,10 @@ from sphinx.util.nodes import nested_parse_with_titles
 logger = logging.getLogger(__name__)
 
 DEFAULT_PACKAGE = "nnlib"
-DERIVED = re.compile(r'Derived in chapter (\d+),\s+"([^"]+)"(?:\s+\((?:chapters/)?[\w./-]+?(?:\.ipynb)?\))?')
+# 'Derived in chapter 3, "Activations"', or 'Derived in "Using nnlib after the book"' for a page
+# without a number; a module's docstring adds the notebook's path, which the link replaces
+DERIVED = re.compile(r'Derived in (?:chapter (\d+),\s+)?"([^"]+)"'
+                     r'(?:\s+\((?:chapters/)?[\w./-]+?(?:\.ipynb)?\))?')
 CHAPTER_FILE = re.compile(r"(\d+)_")                    # 03_activations (a file or a folder) -> 3
 DOTTED = re.compile(r"(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*")                     # numpy.ndarray
 CLASS_LIKE = re.compile(DOTTED.pattern + r"|[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*")  # or Parameter, Conv2d
@@ -93,11 +102,14 @@ def entry_directive(package: str, name: str) -> list[str]:
         lines = [f".. autoclass:: {package}.{name}", "   :members:"]
         if obj.__bases__ != (object,):                   # no "Bases: object"
             lines.append("   :show-inheritance:")
-        if any(base.__name__.startswith("_") for base in obj.__mro__[1:]):
-            # the methods it inherits from a private base (_Pool2d) are documented here, those of
-            # public bases in the bases' own entries
-            public = [base.__name__ for base in obj.__mro__[1:] if not base.__name__.startswith("_")]
-            lines.append(f"   :inherited-members: {', '.join(public)}")
+        private = [base for base in obj.__mro__[1:] if base.__name__.startswith("_")
+                   and base.__module__.split(".")[0] == package]
+        if private:
+            # the methods it inherits from a private base of the package (_Pool2d) are documented
+            # here, those of public bases in the bases' own entries, and those of other libraries'
+            # classes (scikit-learn's private _MetadataRequester too) by those libraries
+            others = [base.__name__ for base in obj.__mro__[1:] if base not in private]
+            lines.append(f"   :inherited-members: {', '.join(others)}")
         return lines + [""]
     if callable(obj):
         return [f".. autofunction:: {package}.{name}", ""]
@@ -155,6 +167,10 @@ def skip_undocumented_override(app, what, name, obj, skip, options):
     function = obj.fget if isinstance(obj, property) else obj
     if callable(function) and getattr(function, "__doc__", "") is None:
         return True
+    module = getattr(function, "__module__", None) or ""
+    packages = set(getattr(app.env, "nnlib_api_packages", {}).values()) or {DEFAULT_PACKAGE}
+    if callable(function) and module and module.split(".")[0] not in packages:
+        return True               # added by another library (scikit-learn's set_score_request)
     return None
 
 
@@ -252,24 +268,74 @@ def escape_role_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("`", "\\`").replace("<", "\\<")
 
 
+def first_heading(path) -> str | None:
+    """The title of a page read from its source, before Sphinx has read it: the first line that
+    starts with ``# `` (of the first markdown cell that has one, in a notebook)."""
+    try:
+        text = open(path, encoding="utf-8").read()
+    except OSError:
+        return None
+    if str(path).endswith(".ipynb"):
+        text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"]
+                         if cell["cell_type"] == "markdown")
+    return next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), None)
+
+
+def page_titles(app) -> dict[str, str]:
+    """Document name -> its title, for every page of the book; read once per build process."""
+    if getattr(app, "nnlib_page_titles", None) is None:
+        titles = {}
+        for docname in sorted(app.env.found_docs):
+            title = first_heading(app.env.doc2path(docname))
+            if title is None and docname in app.env.titles:
+                title = app.env.titles[docname].astext()
+            if title:
+                titles[docname] = " ".join(title.split())
+        app.nnlib_page_titles = titles
+    return app.nnlib_page_titles
+
+
 def link_chapters(app, what, name, obj, options, lines: list[str]) -> None:
-    """autodoc-process-docstring: each ``Derived in chapter N, "Title"`` becomes a :doc: link."""
+    """autodoc-process-docstring: each ``Derived in chapter N, "Title"`` or ``Derived in "Title"``
+    becomes a :doc: link."""
     env = app.env
     text = "\n".join(lines)
     pages = chapter_pages(env)
     found = []
 
+    def warn(message: str) -> None:
+        logger.warning(f"{name}: {message}", location=env.docname, type="nnlib", subtype="chapter")
+
     def link(match: re.Match) -> str:
-        number, title = int(match.group(1)), " ".join(match.group(2).split())
+        title = " ".join(match.group(2).split())
+        if match.group(1) is None:
+            return link_unnumbered(match, title)
+        number = int(match.group(1))
         candidates = pages.get(number, [])
         if len(candidates) != 1:
             problem = "no page" if not candidates else f"{len(candidates)} pages ({', '.join(candidates)})"
-            logger.warning(f"{name}: the docstring says 'Derived in chapter {number}', but chapter {number} has "
-                           f"{problem} in the book", location=env.docname, type="nnlib", subtype="chapter")
+            warn(f"the docstring says 'Derived in chapter {number}', but chapter {number} has {problem} in "
+                 "the book")
             return match.group(0)
         docname = candidates[0]
         found.append((number, title, docname))
         return f'Derived in :doc:`chapter {number}, "{escape_role_text(title)}" </{docname}>`'
+
+    def link_unnumbered(match: re.Match, title: str) -> str:
+        titled = [d for d, t in page_titles(app).items() if t == title]
+        unnumbered = [d for d in titled if not CHAPTER_FILE.search(d)]
+        if len(unnumbered) != 1:
+            numbered = sorted(int(CHAPTER_FILE.search(d).group(1)) for d in titled if d not in unnumbered)
+            if numbered:
+                fix = f'it is chapter {numbered[0]}: write Derived in chapter {numbered[0]}, "{title}"'
+            elif unnumbered:
+                fix = f"{len(unnumbered)} pages have that title ({', '.join(unnumbered)})"
+            else:
+                fix = "no page of the book without a chapter number has that title"
+            warn(f'the docstring says \'Derived in "{title}"\', but {fix}')
+            return match.group(0)
+        found.append((None, title, unnumbered[0]))
+        return f'Derived in :doc:`"{escape_role_text(title)}" </{unnumbered[0]}>`'
 
     mentioned = DERIVED.search(text) is not None
     text = DERIVED.sub(link, text)
@@ -277,8 +343,8 @@ def link_chapters(app, what, name, obj, options, lines: list[str]) -> None:
     records = env.__dict__.setdefault("nnlib_chapter_links", {}).setdefault(env.docname, [])
     records += [(name, number, title, docname) for number, title, docname in found]
     if what in ("class", "function", "data", "module") and not mentioned and docstring_expected(app, name):
-        logger.warning(f'{name}: the docstring must say where the name is derived: '
-                       f'Derived in chapter N, "Title"', location=env.docname, type="nnlib", subtype="chapter")
+        warn('the docstring must say where the name is derived: Derived in chapter N, "Title" '
+             '(or Derived in "Title", for a page without a chapter number)')
 
 
 def docstring_expected(app, name: str) -> bool:
@@ -385,7 +451,8 @@ def check_completeness(app, env) -> None:
     for docname, links in sorted(getattr(env, "nnlib_chapter_links", {}).items()):
         for name, number, title, chapter in links:
             if chapter in env.titles and env.titles[chapter].astext() != title:
-                logger.warning(f'{name}: the docstring says chapter {number} is "{title}", but its page is '
+                page = f"chapter {number}" if number is not None else f"the page {chapter}"
+                logger.warning(f'{name}: the docstring says {page} is "{title}", but its page is '
                                f'titled "{env.titles[chapter].astext()}"', location=docname,
                                type="nnlib", subtype="chapter")
 

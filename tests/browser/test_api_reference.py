@@ -2,11 +2,13 @@
 
 Run after the book build, like the browser test beside it (it reads the HTML, no browser needed):
 every name of `nnlib.__all__` has an entry, each module a section, and each entry links to the page
-of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html).
+of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html; `Derived in
+"Title"` -> the page without a chapter number of that title, such as chapters/using_nnlib.html).
 """
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from pathlib import Path
 
@@ -55,8 +57,22 @@ def test_every_module_has_a_section(html):
     assert modules <= sections, f"reference/api.html has no section for {sorted(modules - sections)}"
 
 
+def unnumbered_page(title: str) -> str:
+    """The page of the notebook without a chapter number whose first heading is ``title``."""
+    def heading(path):
+        cells = json.loads(path.read_text())["cells"]
+        return next((line[2:].strip() for cell in cells if cell["cell_type"] == "markdown"
+                     for line in "".join(cell["source"]).splitlines() if line.startswith("# ")), None)
+    pages = [p for p in sorted((ROOT / "chapters").glob("*.ipynb")) if not p.name[0].isdigit()
+             and heading(p) == title]
+    assert len(pages) == 1, f'expected one page without a number titled "{title}", found {pages}'
+    return f"../chapters/{pages[0].stem}.html"
+
+
 @pytest.mark.parametrize("name", nnlib.__all__)
 def test_each_entry_links_to_the_chapter_that_derives_it(html, name):
-    number = int(re.search(r"Derived in chapter (\d+)", inspect.getdoc(getattr(nnlib, name))).group(1))
-    link = f'Derived in <a class="reference internal" href="{chapter_page(number)}">'
-    assert link in entry(html, f"nnlib.{name}"), f"the entry of nnlib.{name} does not link to chapter {number}"
+    derived = re.search(r'Derived in (?:chapter (\d+),\s+)?"([^"]+)"', inspect.getdoc(getattr(nnlib, name)))
+    number, title = derived.groups()
+    page = chapter_page(int(number)) if number else unnumbered_page(" ".join(title.split()))
+    link = f'Derived in <a class="reference internal" href="{page}">'
+    assert link in entry(html, f"nnlib.{name}"), f"the entry of nnlib.{name} does not link to {page}"
