@@ -178,13 +178,17 @@ def test_torch_to_nnlib_and_back_is_exact():
     assert torch.equal(net(x), again(x))
 
 
-def test_a_layer_at_two_places_stays_one_layer():
-    pytest.importorskip("torch")
-    shared, relu = Linear(3, 3, rng=0), ReLU()
-    net = to_torch(Sequential(shared, relu, shared, relu))
-    assert net[0] is net[2] and net[1] is net[3]
-    back = from_torch(net)
-    assert len(back) == 4 and back[0] is back[2] and back[1] is back[3]
+def test_a_pytorch_layer_at_two_places_is_refused_with_the_fix():
+    """PyTorch lets one module sit at two places of a Sequential (autograd keeps both
+    calls apart); an nnlib layer keeps one forward pass for its backward pass, so
+    nnlib's Sequential refuses that, and from_torch says so and how to share weights."""
+    torch = pytest.importorskip("torch")
+    shared = torch.nn.Linear(3, 3)
+    net = torch.nn.Sequential(shared, torch.nn.ReLU(), shared)
+    with pytest.raises(ValueError, match="one place only.*share Parameters"):
+        from_torch(net)
+    with pytest.raises(ValueError, match="one place only"):
+        Sequential(*[Linear(3, 3, rng=0)] * 2)
 
 
 def test_dropout_converts_in_both_modes_with_its_generator():
