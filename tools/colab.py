@@ -78,7 +78,7 @@ def label(index: int) -> str:
         return "the stand-in's own first cell (google.colab)"
     if index == 1:
         return "the install cell, first run"
-    return f"cell {index - 1}"
+    return f"cell {index - 2} (counting from 0, as nbval does)"
 
 
 def problems(nb: nbformat.NotebookNode) -> list[str]:
