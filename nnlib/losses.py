@@ -47,8 +47,11 @@ def _target(target, prediction, loss, copy=False):
                if target.dtype.kind == "c" else "convert it, e.g. target.astype(float)")
         checks.fail(ValueError, loss, "target", "real numbers (bool, int or float)",
                     f"dtype {target.dtype}", fix)
-    with np.errstate(over="ignore"):      # beyond float32's range: inf, refused below
-        target = target.astype(prediction.dtype, copy=copy)
+    if target.dtype != prediction.dtype:  # a conversion, which is a copy
+        with np.errstate(over="ignore"):  # beyond float32's range: inf, refused below
+            target = target.astype(prediction.dtype)
+    elif copy:
+        target = target.copy()
     return checks.finite(target, "target", loss, "look for NaN or inf in the data")
 
 
@@ -219,7 +222,7 @@ class BCEWithLogitsLoss(Module):
         terms -= z * y
         terms += np.log1p(e)
         self.save_for_backward(z < 0, e, y)               # the signs of z, not z
-        return float(terms.mean())
+        return float(terms.sum() / terms.size)            # the mean
 
     def backward(self):
         """dL/dz = (sigmoid(z) - y) / n, the sigmoid computed from e = exp(-|z|)."""

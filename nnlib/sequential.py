@@ -83,12 +83,21 @@ class Sequential(Module):
         that layer does not compute the gradient of its input, and None is returned."""
         layers = self.layers
         # the first layer to run: layer 0, or else the first layer that learns
-        first = 0 if input_grad else next(
-            (i for i, layer in enumerate(layers) if layer.parameters()), len(layers))
+        first = 0 if input_grad else self._first_that_learns()
         for i in reversed(range(first, len(layers))):
             asked = input_grad or i > first
             grad_output = layers[i].backward(grad_output, input_grad=asked)
         return grad_output if input_grad else None
+
+    def _first_that_learns(self):
+        """The index of the first layer with parameters, or len(layers) if none has any;
+        found once for a given list of layers, then remembered."""
+        key = tuple(map(id, self.layers))
+        if getattr(self, "_first_key", None) != key:
+            self._first_key = key
+            self._first = next((i for i, layer in enumerate(self.layers)
+                                if layer.parameters()), len(self.layers))
+        return self._first
 
     def __getitem__(self, index):
         if isinstance(index, slice):
