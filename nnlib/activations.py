@@ -189,9 +189,7 @@ class Softmax(Module):
     """
 
     def __init__(self, dim=-1):
-        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-            checks.fail(TypeError, self, "dim", "an int", repr(dim))
-        self.dim = int(dim)
+        self.dim = int(checks.typed(dim, "dim", self, numbers.Integral, "an int"))
 
     def extra_repr(self):
         return f"dim={self.dim}"

@@ -14,8 +14,8 @@ import numbers
 import numpy as np
 
 __all__ = ["owner_name", "fail", "format_shape", "shape_matches", "FLOATING", "array",
-           "dtype_mismatch", "positive_int", "int_pair", "real", "one_of", "instance",
-           "floating_dtype", "samples", "finite", "unit_interval", "labels",
+           "dtype_mismatch", "typed", "positive_int", "int_pair", "real", "one_of",
+           "instance", "floating_dtype", "samples", "finite", "unit_interval", "labels",
            "labels_fix", "gradient"]
 
 
@@ -97,28 +97,38 @@ def dtype_mismatch(got, name, dtype):
             f"with .to(np.{got.name})")
 
 
+def typed(value, name, owner, kind, expected, valid=None, fix=""):
+    """Return ``value`` if it is a ``kind`` (a class or a tuple of classes; a bool
+    counts as no number) and ``valid(value)`` is true: the type-then-value pattern of
+    the checks below. A ``TypeError`` if it is not a ``kind``, a ``ValueError`` if it
+    is not valid; both messages say ``expected`` and show ``repr(value)``.
+
+    Derived in chapter 1, "A neuron and a network"."""
+    right_type = isinstance(value, kind) and not isinstance(value, bool)
+    if right_type and (valid is None or valid(value)):
+        return value
+    fail(ValueError if right_type else TypeError, owner, name, expected, repr(value),
+         fix)
+
+
 def positive_int(value, name, owner, fix=""):
     """Return ``value`` as an ``int`` if it is an integer >= 1 (a bool is not an integer
     here); ``fix``, if given, ends the message of either error.
 
     Derived in chapter 1, "A neuron and a network"."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        fail(TypeError, owner, name, "a positive integer", repr(value), fix)
-    if value < 1:
-        fail(ValueError, owner, name, "a positive integer", repr(value), fix)
-    return int(value)
+    return int(typed(value, name, owner, numbers.Integral, "a positive integer",
+                     lambda v: v >= 1, fix))
 
 
 def int_pair(value, name, owner, minimum=1):
     """Return ``(a, b)`` from an int or a pair of ints, each >= ``minimum``: a kernel
     size, a stride or a padding, the same in both directions when one int is given."""
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    expected = f"an int or a pair of ints >= {minimum}"
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
-                             for v in pair):
-        fail(TypeError, owner, name, expected, repr(value))
-    if min(pair) < minimum:
-        fail(ValueError, owner, name, expected, repr(value))
+    ints = len(pair) == 2 and all(isinstance(v, numbers.Integral)
+                                  and not isinstance(v, bool) for v in pair)
+    if not (ints and min(pair) >= minimum):         # the type, then the value
+        fail(ValueError if ints else TypeError, owner, name,
+             f"an int or a pair of ints >= {minimum}", repr(value))
     return int(pair[0]), int(pair[1])
 
 
@@ -126,15 +136,14 @@ def real(value, name, owner, interval="(-inf, inf)", fix=""):
     """Return ``value`` as a ``float`` if it is a real number in ``interval``, written
     as in mathematics: ``"[0, inf)"``, ``"[0, 1)"``, ``"(0, 1]"``. NaN lies in no
     interval. ``fix``, if given, ends the message of either error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        fail(TypeError, owner, name, f"a real number in {interval}", repr(value), fix)
     low, high = (float(end) for end in interval[1:-1].split(","))
-    x = float(value)
-    above = x > low if interval[0] == "(" else x >= low
-    below = x < high if interval[-1] == ")" else x <= high
-    if not (above and below):
-        fail(ValueError, owner, name, f"a real number in {interval}", repr(value), fix)
-    return x
+
+    def inside(value):
+        x = float(value)
+        above = x > low if interval[0] == "(" else x >= low
+        return above and (x < high if interval[-1] == ")" else x <= high)
+    return float(typed(value, name, owner, numbers.Real, f"a real number in {interval}",
+                       inside, fix))
 
 
 def one_of(value, name, owner, choices, fix=""):
@@ -148,7 +157,8 @@ def one_of(value, name, owner, choices, fix=""):
 def instance(value, name, owner, kind, fix=""):
     """Return ``value`` if it is an instance of the class ``kind``."""
     if not isinstance(value, kind):
-        fail(TypeError, owner, name, f"a {kind.__name__}", type(value).__name__, fix)
+        what = "NumPy array" if kind is np.ndarray else kind.__name__
+        fail(TypeError, owner, name, f"a {what}", type(value).__name__, fix)
     return value
 
 
@@ -225,9 +235,7 @@ def labels_fix(y, name, n_samples, n_classes):
 def gradient(grad_output, owner, shape, dtype):
     """Return ``grad_output``, dL/d(output), if it has the ``shape`` and ``dtype`` of
     the output of the last forward pass."""
-    if not isinstance(grad_output, np.ndarray):
-        fail(TypeError, owner, "grad_output", "a NumPy array",
-             type(grad_output).__name__)
+    instance(grad_output, "grad_output", owner, np.ndarray)
     if grad_output.shape != shape or grad_output.dtype != dtype:
         fail(ValueError, owner, "grad_output", f"of the last output's shape {shape}, "
              f"dtype {np.dtype(dtype).name}", f"{grad_output.shape} and "

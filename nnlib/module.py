@@ -296,10 +296,9 @@ def _children_in(collection, name, owner):
         return
     for key, value in collection.items() if is_dict else enumerate(collection):
         what = f"{name}[{key!r}]"
-        if not isinstance(value, Module):
-            checks.fail(TypeError, owner, what, "a Module, as the first value of "
-                        f"{name} is", type(value).__name__, "keep modules in a list "
-                        "or dict of their own, so that all of them are found")
+        checks.instance(value, what, owner, Module, f"the first value of {name} is a "
+                        "Module: keep modules in a list or dict of their own, so that "
+                        "all of them are found")
         yield f"{name}.{_module_key(key, what, owner) if is_dict else key}", value
 
 
