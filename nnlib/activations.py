@@ -20,7 +20,8 @@ class _Elementwise(Module):
     which returns phi'(x) computed from that array, as a new array.
     """
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dx = dL/dy * phi'(x), entry by entry."""
         if not input_grad:
             return None
@@ -29,6 +30,12 @@ class _Elementwise(Module):
         grad_input = self._derivative(saved)
         grad_input *= grad_output
         return grad_input
+
+    def _derivative(self, saved: np.ndarray) -> np.ndarray:
+        """phi'(x), a new array, from what ``forward`` saved; each activation writes
+        its own."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement "
+                                  "_derivative()")
 
 
 class Sigmoid(_Elementwise):
@@ -55,7 +62,7 @@ class Sigmoid(_Elementwise):
     a NaN is caught there.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """y = exp(min(x, 0)) / (1 + exp(-|x|)), the sigmoid in a form that cannot
         overflow."""
         checks.array(x, "x", self, shape=(None, ...), dtype="floating")
@@ -69,7 +76,7 @@ class Sigmoid(_Elementwise):
         self.save_for_backward(y)
         return y
 
-    def _derivative(self, y):
+    def _derivative(self, y: np.ndarray) -> np.ndarray:
         """sigma'(x) = y (1 - y), from the saved output y = sigma(x)."""
         d = 1 - y
         d *= y
@@ -85,14 +92,14 @@ class Tanh(_Elementwise):
     ``Sigmoid``.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """y = tanh(x), elementwise."""
         checks.array(x, "x", self, shape=(None, ...), dtype="floating")
         y = np.tanh(x)
         self.save_for_backward(y)
         return y
 
-    def _derivative(self, y):
+    def _derivative(self, y: np.ndarray) -> np.ndarray:
         """tanh'(x) = 1 - y**2, from the saved output y = tanh(x)."""
         d = np.square(y)
         np.subtract(1, d, out=d)
@@ -108,14 +115,14 @@ class ReLU(_Elementwise):
     where ``x > 0``). Shapes, dtypes, ``input_grad`` and NaN as for ``Sigmoid``.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """y = max(x, 0), elementwise."""
         checks.array(x, "x", self, shape=(None, ...), dtype="floating")
         y = np.maximum(x, 0)
         self.save_for_backward(y)
         return y
 
-    def _derivative(self, y):
+    def _derivative(self, y: np.ndarray) -> np.ndarray:
         """1 where y > 0 (that is, where x > 0), 0 elsewhere, in y's dtype."""
         return (y > 0).astype(y.dtype)
 
@@ -138,13 +145,13 @@ class LeakyReLU(_Elementwise):
         float32.
     """
 
-    def __init__(self, negative_slope=0.01):
+    def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = checks.real(negative_slope, "negative_slope", self)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """y = max(x, 0) + negative_slope * min(x, 0), elementwise."""
         checks.array(x, "x", self, shape=(None, ...), dtype="floating")
         self.save_for_backward(x)
@@ -153,7 +160,7 @@ class LeakyReLU(_Elementwise):
         y += np.maximum(x, 0)               # max(x, 0) + a min(x, 0)
         return y
 
-    def _derivative(self, x):
+    def _derivative(self, x: np.ndarray) -> np.ndarray:
         """1 where x > 0 and negative_slope where x <= 0, from the saved input x."""
         slope = np.multiply(x <= 0, self.negative_slope, dtype=x.dtype)   # a, x <= 0
         slope += x > 0                                                    # 1, x > 0
@@ -188,15 +195,13 @@ class Softmax(Module):
         PyTorch.
     """
 
-    def __init__(self, dim=-1):
-        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-            checks.fail(TypeError, self, "dim", "an int", repr(dim))
-        self.dim = int(dim)
+    def __init__(self, dim: int = -1) -> None:
+        self.dim = int(checks.typed(dim, "dim", self, numbers.Integral, "an int"))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """y = exp(x - max) / sum(exp(x - max)), maxima and sums taken along ``dim``."""
         checks.array(x, "x", self, shape=(None, ...), dtype="floating")
         if not -x.ndim <= self.dim < x.ndim:
@@ -212,7 +217,8 @@ class Softmax(Module):
         self.save_for_backward(y)
         return y
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dx = y * (g - sum(g * y, axis=dim)) with g = dL/dy: the vector-Jacobian
         product, without the Jacobian."""
         if not input_grad:

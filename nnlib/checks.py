@@ -11,15 +11,22 @@ expected>, got <what came>; <fix>``.
 Derived in chapter 1, "A neuron and a network" (chapters/01_neuron.ipynb)."""
 
 import numbers
+from collections.abc import Callable, Collection
+from types import EllipsisType
+from typing import NoReturn, TypeVar
 import numpy as np
 
 __all__ = ["owner_name", "fail", "format_shape", "shape_matches", "FLOATING", "array",
-           "dtype_mismatch", "positive_int", "int_pair", "real", "one_of", "instance",
-           "floating_dtype", "samples", "finite", "unit_interval", "labels",
+           "dtype_mismatch", "typed", "positive_int", "int_pair", "real", "one_of",
+           "instance", "floating_dtype", "samples", "finite", "unit_interval", "labels",
            "labels_fix", "gradient"]
 
 
-def owner_name(owner):
+_T = TypeVar("_T")
+_Pattern = tuple[int | None | EllipsisType, ...]   # a shape pattern: (None, 4)
+
+
+def owner_name(owner: object) -> str:
     """How a message names its owner: a string as it is, a layer by its ``repr`` (built
     only when a check fails), or by its class's name while its ``__init__`` is still
     running."""
@@ -31,14 +38,15 @@ def owner_name(owner):
         return type(owner).__name__
 
 
-def fail(error, owner, name, expected, got, fix=""):
+def fail(error: type[Exception], owner: object, name: str, expected: str, got: object,
+         fix: str = "") -> NoReturn:
     """Raise ``error`` (``TypeError`` or ``ValueError``) with nnlib's one message
     form."""
     fix = f"; {fix}" if fix else ""
     raise error(f"{owner_name(owner)}: {name} must be {expected}, got {got}{fix}")
 
 
-def format_shape(pattern):
+def format_shape(pattern: _Pattern) -> str:
     """Write a shape pattern the book's way: ``(None, 4)`` is ``(N, 4)``, ``...`` is
     ``*``. A free dimension is named by its place: N (the batch) first; then C, H, W in
     a batch of images ``(N, C, H, W)``, C, L in ``(N, C, L)``, and D otherwise."""
@@ -48,7 +56,7 @@ def format_shape(pattern):
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
 
 
-def shape_matches(shape, pattern):
+def shape_matches(shape: tuple[int, ...], pattern: _Pattern) -> bool:
     """Whether a shape fits a pattern of ints, ``None`` (any size) and at most one
     ``...``."""
     if ... in pattern:                # keep what comes before the ... and after it
@@ -68,7 +76,8 @@ def shape_matches(shape, pattern):
 FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def array(x, name, owner, shape=None, dtype=None, fix=""):
+def array(x: object, name: str, owner: object, shape: _Pattern | None = None,
+          dtype: np.dtype | type | str | None = None, fix: str = "") -> np.ndarray:
     """Return ``x`` if it is a NumPy array that fits the ``shape`` pattern and has the
     ``dtype``.
 
@@ -86,7 +95,8 @@ def array(x, name, owner, shape=None, dtype=None, fix=""):
     return x
 
 
-def dtype_mismatch(got, name, dtype):
+def dtype_mismatch(got: np.dtype, name: str,
+                   dtype: np.dtype | type | str) -> tuple[str, str, str]:
     """What a message says of an array ``name`` of dtype ``got`` that should have had
     ``dtype``: (what was expected, what came, the fix)."""
     if isinstance(dtype, str):
@@ -97,47 +107,61 @@ def dtype_mismatch(got, name, dtype):
             f"with .to(np.{got.name})")
 
 
-def positive_int(value, name, owner, fix=""):
+def typed(value: _T, name: str, owner: object, kind: type | tuple[type, ...],
+          expected: str, valid: Callable[[_T], object] | None = None,
+          fix: str = "") -> _T:
+    """Return ``value`` if it is a ``kind`` (a class or a tuple of classes; a bool
+    counts as no number) and ``valid(value)`` is true: the type-then-value pattern of
+    the checks below. A ``TypeError`` if it is not a ``kind``, a ``ValueError`` if it
+    is not valid; both messages say ``expected`` and show ``repr(value)``.
+
+    Derived in chapter 1, "A neuron and a network"."""
+    right_type = isinstance(value, kind) and not isinstance(value, bool)
+    if right_type and (valid is None or valid(value)):
+        return value
+    fail(ValueError if right_type else TypeError, owner, name, expected, repr(value),
+         fix)
+
+
+def positive_int(value: int, name: str, owner: object, fix: str = "") -> int:
     """Return ``value`` as an ``int`` if it is an integer >= 1 (a bool is not an integer
     here); ``fix``, if given, ends the message of either error.
 
     Derived in chapter 1, "A neuron and a network"."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        fail(TypeError, owner, name, "a positive integer", repr(value), fix)
-    if value < 1:
-        fail(ValueError, owner, name, "a positive integer", repr(value), fix)
-    return int(value)
+    return int(typed(value, name, owner, numbers.Integral, "a positive integer",
+                     lambda v: v >= 1, fix))
 
 
-def int_pair(value, name, owner, minimum=1):
+def int_pair(value: int | tuple[int, int], name: str, owner: object,
+             minimum: int = 1) -> tuple[int, int]:
     """Return ``(a, b)`` from an int or a pair of ints, each >= ``minimum``: a kernel
     size, a stride or a padding, the same in both directions when one int is given."""
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    expected = f"an int or a pair of ints >= {minimum}"
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
-                             for v in pair):
-        fail(TypeError, owner, name, expected, repr(value))
-    if min(pair) < minimum:
-        fail(ValueError, owner, name, expected, repr(value))
+    ints = len(pair) == 2 and all(isinstance(v, numbers.Integral)
+                                  and not isinstance(v, bool) for v in pair)
+    if not (ints and min(pair) >= minimum):         # the type, then the value
+        fail(ValueError if ints else TypeError, owner, name,
+             f"an int or a pair of ints >= {minimum}", repr(value))
     return int(pair[0]), int(pair[1])
 
 
-def real(value, name, owner, interval="(-inf, inf)", fix=""):
+def real(value: float, name: str, owner: object, interval: str = "(-inf, inf)",
+         fix: str = "") -> float:
     """Return ``value`` as a ``float`` if it is a real number in ``interval``, written
     as in mathematics: ``"[0, inf)"``, ``"[0, 1)"``, ``"(0, 1]"``. NaN lies in no
     interval. ``fix``, if given, ends the message of either error."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        fail(TypeError, owner, name, f"a real number in {interval}", repr(value), fix)
     low, high = (float(end) for end in interval[1:-1].split(","))
-    x = float(value)
-    above = x > low if interval[0] == "(" else x >= low
-    below = x < high if interval[-1] == ")" else x <= high
-    if not (above and below):
-        fail(ValueError, owner, name, f"a real number in {interval}", repr(value), fix)
-    return x
+
+    def inside(value: float) -> bool:
+        x = float(value)
+        above = x > low if interval[0] == "(" else x >= low
+        return above and (x < high if interval[-1] == ")" else x <= high)
+    return float(typed(value, name, owner, numbers.Real, f"a real number in {interval}",
+                       inside, fix))
 
 
-def one_of(value, name, owner, choices, fix=""):
+def one_of(value: _T, name: str, owner: object, choices: Collection[_T],
+           fix: str = "") -> _T:
     """Return ``value`` if it is one of ``choices``."""
     if value not in choices:
         fail(ValueError, owner, name, "one of " + ", ".join(map(repr, choices)),
@@ -145,14 +169,16 @@ def one_of(value, name, owner, choices, fix=""):
     return value
 
 
-def instance(value, name, owner, kind, fix=""):
+def instance(value: _T, name: str, owner: object, kind: type,
+             fix: str = "") -> _T:
     """Return ``value`` if it is an instance of the class ``kind``."""
     if not isinstance(value, kind):
-        fail(TypeError, owner, name, f"a {kind.__name__}", type(value).__name__, fix)
+        what = "NumPy array" if kind is np.ndarray else kind.__name__
+        fail(TypeError, owner, name, f"a {what}", type(value).__name__, fix)
     return value
 
 
-def floating_dtype(dtype, name, owner):
+def floating_dtype(dtype: np.dtype | type | str, name: str, owner: object) -> np.dtype:
     """Return ``np.dtype(dtype)`` if it is float32 or float64, the dtypes nnlib computes
     in."""
     try:
@@ -165,7 +191,8 @@ def floating_dtype(dtype, name, owner):
     return dtype
 
 
-def samples(X, y, owner, names=("X", "y")):
+def samples(X: np.ndarray, y: np.ndarray, owner: object,
+            names: tuple[str, str] = ("X", "y")) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(X, y)`` if both are arrays of the same number of samples (the first
     dimension), at least one."""
     array(X, names[0], owner, shape=(None, ...))
@@ -179,14 +206,14 @@ def samples(X, y, owner, names=("X", "y")):
     return X, y
 
 
-def finite(x, name, owner, fix=""):
+def finite(x: np.ndarray, name: str, owner: object, fix: str = "") -> np.ndarray:
     """Return the array ``x`` if it holds no NaN and no infinity."""
     if not np.isfinite(x).all():
         fail(ValueError, owner, name, "finite", "NaN or inf", fix)
     return x
 
 
-def unit_interval(x, name, owner, fix=""):
+def unit_interval(x: np.ndarray, name: str, owner: object, fix: str = "") -> np.ndarray:
     """Return the non-empty array ``x`` if every entry lies in [0, 1]: probabilities."""
     low, high = float(x.min()), float(x.max())
     if low < 0 or high > 1:
@@ -195,7 +222,8 @@ def unit_interval(x, name, owner, fix=""):
     return x
 
 
-def labels(y, name, owner, n_samples, n_classes):
+def labels(y: np.ndarray, name: str, owner: object, n_samples: int,
+           n_classes: int) -> np.ndarray:
     """Return ``y`` if it holds ``n_samples`` class labels, integers in [0, C)."""
     array(y, name, owner)
     if y.shape != (n_samples,):
@@ -211,7 +239,7 @@ def labels(y, name, owner, n_samples, n_classes):
     return y
 
 
-def labels_fix(y, name, n_samples, n_classes):
+def labels_fix(y: np.ndarray, name: str, n_samples: int, n_classes: int) -> str:
     """The likely mistake behind labels that ``labels`` refuses, and its fix."""
     if y.shape == (n_samples, n_classes):
         return f"for one-hot rows pass {name}.argmax(axis=1)"
@@ -222,12 +250,11 @@ def labels_fix(y, name, n_samples, n_classes):
     return ""
 
 
-def gradient(grad_output, owner, shape, dtype):
+def gradient(grad_output: np.ndarray, owner: object, shape: tuple[int, ...],
+             dtype: np.dtype) -> np.ndarray:
     """Return ``grad_output``, dL/d(output), if it has the ``shape`` and ``dtype`` of
     the output of the last forward pass."""
-    if not isinstance(grad_output, np.ndarray):
-        fail(TypeError, owner, "grad_output", "a NumPy array",
-             type(grad_output).__name__)
+    instance(grad_output, "grad_output", owner, np.ndarray)
     if grad_output.shape != shape or grad_output.dtype != dtype:
         fail(ValueError, owner, "grad_output", f"of the last output's shape {shape}, "
              f"dtype {np.dtype(dtype).name}", f"{grad_output.shape} and "

@@ -5,7 +5,8 @@ state) and ``Parameter`` (a learnable array and its gradient).
 Derived in chapter 2, "Derivatives and the chain rule"
 (chapters/02_derivatives.ipynb)."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 import numpy as np
 from nnlib import checks
 
@@ -34,16 +35,16 @@ class Parameter:
         to None.
     """
 
-    def __init__(self, data):
+    def __init__(self, data: np.ndarray | list | tuple | float) -> None:
         data = np.asarray(data)
         self.data = checks.array(data, "data", "Parameter", dtype="floating")
         if not data.flags.writeable:       # optimizers update .data in place
             checks.fail(ValueError, "Parameter", "data", "a writeable array, which "
                         "an optimizer can update in place", "a read-only array",
                         "pass a copy, np.array(data)")
-        self.grad = None
+        self.grad: np.ndarray | None = None
 
-    def accumulate(self, grad):
+    def accumulate(self, grad: np.ndarray) -> None:
         """Add ``grad``, a new array of ``data``'s shape and dtype, to ``.grad``; where
         ``.grad`` is None, ``grad`` itself becomes ``.grad`` (it is kept, not
         copied)."""
@@ -57,14 +58,14 @@ class Parameter:
             self.grad += grad
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self.data.shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
@@ -94,30 +95,31 @@ class Module:
     Parameters. """
 
     training = True                       # switched by train() / eval()
-    _saved = None                         # what forward saved for backward
-    _buffer_names = ()
+    _saved: tuple | None = None           # what forward saved for backward
+    _buffer_names: tuple[str, ...] = ()
 
-    def __call__(self, *inputs):
+    def __call__(self, *inputs: Any) -> Any:
         return self.forward(*inputs)
 
-    def forward(self, *inputs):
+    def forward(self, *inputs: Any) -> Any:
         """Compute the output from the input(s), saving what ``backward`` needs."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward()")
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Take dL/d(output), accumulate dL/d(parameter) into each parameter's ``.grad``
         and return dL/d(input), or None if ``input_grad`` is False."""
         raise NotImplementedError(f"{type(self).__name__} does not implement "
                                   "backward()")
 
-    def save_for_backward(self, *values):
+    def save_for_backward(self, *values: Any) -> None:
         """Remember ``values`` (arrays, usually) from ``forward`` for ``backward``: the
         arrays themselves, not copies, so nothing may change them in place until then
         (see the class docstring)."""
         self._saved = values
 
     @property
-    def saved(self):
+    def saved(self) -> tuple:
         """The tuple given to ``save_for_backward``; a ``RuntimeError`` before any
         forward pass."""
         if self._saved is None:
@@ -125,7 +127,7 @@ class Module:
                                "call the layer on an input first")
         return self._saved
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
         """Yield ``(name, module)`` for the modules stored in attributes, in the order
         they were set; a list or tuple attribute ``layers`` of modules gives
         ``layers.0``, ``layers.1``..., a dict attribute ``heads`` gives
@@ -136,16 +138,16 @@ class Module:
             elif isinstance(value, (list, tuple, dict)) and value:
                 yield from _children_in(value, name, type(self).__name__)
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
         """Yield ``(name, module)`` for this module, named ``prefix``, and every module
         inside it, depth first, each named by its dotted path (``"0"``, ``"blocks.1"``).
 
         A ``ValueError`` if a module is met twice: a module saves what its forward pass
         needs for its backward pass, so it can be used in one place only (see the class
         docstring). PyTorch lists such a module once instead."""
-        seen = {}
+        seen: dict[int, str] = {}
 
-        def walk(module, name):
+        def walk(module: Module, name: str) -> Iterator[tuple[str, Module]]:
             if id(module) in seen:
                 again = f"the {type(module).__name__} at '{seen[id(module)]}' again"
                 checks.fail(ValueError, type(self).__name__, f"the module at '{name}'",
@@ -157,7 +159,7 @@ class Module:
 
         return walk(self, prefix)
 
-    def modules(self):
+    def modules(self) -> Iterator["Module"]:
         """Yield this module and all modules inside it, depth first."""
         for _, module in self.named_modules():
             yield module
@@ -175,7 +177,7 @@ class Module:
                 for name in module._buffer_names:
                     yield stem + name, (module, name)
 
-    def named_parameters(self, prefix=""):
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """Yield ``(name, parameter)`` for this module's parameters, then its
         children's, each named by its path: ``weight``, ``0.bias``. A parameter shared
         by two modules is listed once."""
@@ -185,31 +187,31 @@ class Module:
                 seen.add(id(value))
                 yield name, value
 
-    def parameters(self):
+    def parameters(self) -> list[Parameter]:
         """The list of ``Parameter`` objects of this module and its children (each one
         once)."""
         return [p for _, p in self.named_parameters()]
 
-    def register_buffer(self, name, array):
+    def register_buffer(self, name: str, array: np.ndarray) -> None:
         """Store ``array`` as ``self.<name>``: state that is saved and converted, not
         learned."""
         if name not in self._buffer_names:
             self._buffer_names = (*self._buffer_names, name)
         setattr(self, name, array)
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> "Module":
         """Put this module and its children in training mode (evaluation mode if
         ``mode`` is False); returns the module."""
         for module in self.modules():
             module.training = mode
         return self
 
-    def eval(self):
+    def eval(self) -> "Module":
         """Evaluation mode: dropout off, batch normalization on its running
         statistics."""
         return self.train(False)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradient of every parameter: set ``.grad`` to None (PyTorch 2's
         default), or, with ``set_to_none=False``, fill the existing gradient arrays with
         zeros in place."""
@@ -227,12 +229,12 @@ class Module:
         for name, (owner, attribute) in self._named("", parameters=False, buffers=True):
             yield name, getattr(owner, attribute)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, np.ndarray]:
         """A dict from names (``"0.weight"``) to copies of every parameter and buffer
         array."""
         return {name: array.copy() for name, array in self._state_arrays()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
         """Copy the arrays of ``state``, a mapping from names to arrays, into this
         module's parameters and buffers, in place, converted to their dtypes.
 
@@ -259,7 +261,7 @@ class Module:
         for key, value in converted.items():            # cannot fail: checked above
             own[key][...] = value
 
-    def to(self, dtype):
+    def to(self, dtype: np.dtype | type | str) -> "Module":
         """Convert every parameter (data and gradient) and buffer to ``dtype``, float32
         or float64; returns the module. Convert before creating an optimizer."""
         dtype = checks.floating_dtype(dtype, "dtype", f"{type(self).__name__}.to")
@@ -270,12 +272,12 @@ class Module:
             setattr(owner, attribute, getattr(owner, attribute).astype(dtype))
         return self
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The arguments shown between the parentheses of ``repr(layer)``; layers
         override it."""
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         children = list(self.named_children())
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
@@ -296,14 +298,13 @@ def _children_in(collection, name, owner):
         return
     for key, value in collection.items() if is_dict else enumerate(collection):
         what = f"{name}[{key!r}]"
-        if not isinstance(value, Module):
-            checks.fail(TypeError, owner, what, "a Module, as the first value of "
-                        f"{name} is", type(value).__name__, "keep modules in a list "
-                        "or dict of their own, so that all of them are found")
+        checks.instance(value, what, owner, Module, f"the first value of {name} is a "
+                        "Module: keep modules in a list or dict of their own, so that "
+                        "all of them are found")
         yield f"{name}.{_module_key(key, what, owner) if is_dict else key}", value
 
 
-def _module_key(key, name, owner):
+def _module_key(key: object, name: str, owner: str) -> str:
     """Return ``key`` if it can name a module: a non-empty string without a dot."""
     if not isinstance(key, str):
         checks.fail(TypeError, owner, f"the key of {name}", "a string, which becomes "

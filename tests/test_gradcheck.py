@@ -45,7 +45,7 @@ def test_relative_error_is_scaled_by_the_whole_gradient():
     assert relative_error([1.0, 0.0], [1.0, 0.0]) == 0.0
     assert relative_error([2.0, 1e-12], [2.0, 2e-12]) == pytest.approx(1e-12 / 4)
     assert relative_error([0.0], [1e-12]) == pytest.approx(1e-4)     # the 1e-8 floor
-    with pytest.raises(ValueError, match=r"numerical must be of the shape \(2,\) of analytic, got \(3,\)"):
+    with pytest.raises(ValueError, match=r"numerical must be of shape \(2,\), got \(3,\); analytic has that shape"):
         relative_error(np.zeros(2), np.zeros(3))
 
 

@@ -220,8 +220,8 @@ def test_collections_without_modules_are_not_children():
 
 
 @pytest.mark.parametrize("value, error, message", [
-    ([Affine(2), "relu"], TypeError, r"Holder: layers\[1\] must be a Module, as the first "
-                                     r"value of layers is, got str; keep modules in a list"),
+    ([Affine(2), "relu"], TypeError, r"Holder: layers\[1\] must be a Module, got str; the "
+                                     r"first value of layers is a Module: keep modules in a list"),
     ({"a": Affine(2), "b": 3}, TypeError, r"layers\['b'\] must be a Module"),
     ({0: Affine(2)}, TypeError, r"the key of layers\[0\] must be a string, .* got 0; use '0'"),
     ({"a.b": Affine(2)}, ValueError, r"a key must be a non-empty string without '\.'"),
