@@ -21,6 +21,11 @@ __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
 
 _DIVERGED = ("a NaN or inf prediction usually means that training diverged: lower the "
              "learning rate, or look for NaN in the data")
+_RESHAPE = ("if both hold the same values in another layout, reshape one of them, "
+            "e.g. target.reshape({})")
+# how to turn a target that does not hold real numbers into one, by its dtype's kind
+_TO_REAL = {"c": "take its real part, target.real, if that is what it means"}
+_TO_FLOAT = "convert it, e.g. target.astype(float)"
 
 
 def _prediction(prediction, loss):
@@ -37,16 +42,14 @@ def _target(target, prediction, loss, copy=False):
     floats); a new array if ``copy`` is True, for a loss that keeps it."""
     checks.array(target, "target", loss)
     shape = prediction.shape
-    if target.shape != shape:
-        reshape = (f"if both hold the same values in another layout, reshape one of "
-                   f"them, e.g. target.reshape({shape})")
+    if target.shape != shape:             # a reshape is the fix if the sizes agree
+        fix = _RESHAPE.format(shape) if target.size == prediction.size else ""
         checks.fail(ValueError, loss, "target", f"of the prediction's shape {shape}",
-                    target.shape, reshape if target.size == prediction.size else "")
-    if target.dtype.kind not in "biuf":   # complex numbers, strings, objects, dates
-        fix = ("take its real part, target.real, if that is what it means"
-               if target.dtype.kind == "c" else "convert it, e.g. target.astype(float)")
+                    target.shape, fix)
+    kind = target.dtype.kind
+    if kind not in "biuf":                # complex numbers, strings, objects, dates
         checks.fail(ValueError, loss, "target", "real numbers (bool, int or float)",
-                    f"dtype {target.dtype}", fix)
+                    f"dtype {target.dtype}", _TO_REAL.get(kind, _TO_FLOAT))
     with np.errstate(over="ignore"):      # beyond float32's range: inf, refused below
         target = target.astype(prediction.dtype, copy=copy)
     return checks.finite(target, "target", loss, "look for NaN or inf in the data")
@@ -232,6 +235,9 @@ class BCEWithLogitsLoss(Module):
         return sigma
 
 
+_ONE_SAMPLE = "for one sample use prediction.reshape(1, -1)"
+
+
 class CrossEntropyLoss(Module):
     """Softmax cross-entropy on logits with integer class labels,
     ``L = mean(-log softmax(z)[k, y_k])``.
@@ -250,8 +256,8 @@ class CrossEntropyLoss(Module):
         in the class docstring."""
         z = _prediction(prediction, self)
         if z.ndim != 2:
-            fix = "for one sample use prediction.reshape(1, -1)" if z.ndim == 1 else ""
-            checks.fail(ValueError, self, "prediction", "of shape (N, C)", z.shape, fix)
+            checks.fail(ValueError, self, "prediction", "of shape (N, C)", z.shape,
+                        _ONE_SAMPLE if z.ndim == 1 else "")
         n, c = z.shape
         labels = checks.labels(target, "target", self, n, c)
         rows, top = np.arange(n), z.argmax(axis=1)

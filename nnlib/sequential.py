@@ -14,10 +14,8 @@ __all__ = ["Sequential"]
 def _layer(layer, name, owner):
     """``layer`` if it is a ``Module``; a ``TypeError`` that tells a class from an
     instance otherwise."""
-    if not isinstance(layer, Module):
-        fix = f"pass an instance, {layer.__name__}()" if isinstance(layer, type) else ""
-        checks.fail(TypeError, owner, name, "a Module", type(layer).__name__, fix)
-    return layer
+    fix = f"pass an instance, {layer.__name__}()" if isinstance(layer, type) else ""
+    return checks.instance(layer, name, owner, Module, fix)
 
 
 class Sequential(Module):
