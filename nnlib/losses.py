@@ -67,14 +67,14 @@ class MSELoss(Module):
     prediction's shape and dtype.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean squared error; arguments and result as in the class docstring."""
         prediction = _prediction(prediction, self)
         diff = prediction - _target(target, prediction, self)
         self.save_for_backward(diff)
         return float(np.vdot(diff, diff)) / diff.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dprediction = 2 (prediction - target) / n; a ``RuntimeError`` before any
         forward pass."""
         diff, = self.saved
@@ -92,14 +92,14 @@ class L1Loss(Module):
     and target are equal, as in PyTorch.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean absolute error; arguments and result as in the class docstring."""
         prediction = _prediction(prediction, self)
         diff = prediction - _target(target, prediction, self)
         self.save_for_backward(diff)
         return float(np.abs(diff).sum()) / diff.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dprediction = sign(prediction - target) / n, 0 where they are equal."""
         diff, = self.saved
         grad = np.sign(diff)
@@ -124,13 +124,13 @@ class HuberLoss(Module):
         Where the quadratic piece turns linear; positive.
     """
 
-    def __init__(self, delta=1.0):
+    def __init__(self, delta: float = 1.0) -> None:
         self.delta = checks.real(delta, "delta", self, "(0, inf)")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"delta={self.delta}"
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean of q (a - q / 2), with a = |r| and q = min(a, delta)."""
         prediction = _prediction(prediction, self)
         diff = prediction - _target(target, prediction, self)
@@ -140,7 +140,7 @@ class HuberLoss(Module):
         a -= q / 2                                # a - q / 2
         return float(np.vdot(q, a)) / diff.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dprediction = clip(prediction - target, -delta, delta) / n."""
         diff, = self.saved
         grad = np.clip(diff, -self.delta, self.delta)
@@ -168,7 +168,7 @@ class BCELoss(Module):
     through the sigmoid for confidently wrong predictions.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The clamped binary cross-entropy; arguments and result as in the class
         docstring."""
         p = _prediction(prediction, self)
@@ -184,7 +184,7 @@ class BCELoss(Module):
         self.save_for_backward(p.copy(), y)        # copies: the caller's may change
         return -float(np.vdot(y, log_p) + np.vdot(1 - y, log_1mp)) / p.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dp = (p - y) / max(p (1 - p), 1e-12) / n, as in PyTorch."""
         p, y = self.saved
         grad = p - y
@@ -211,7 +211,7 @@ class BCEWithLogitsLoss(Module):
     sigmoid followed by ``BCELoss``.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The binary cross-entropy of sigmoid(prediction), computed from the logits;
         arguments and result as in the class docstring."""
         z = _prediction(prediction, self)
@@ -224,7 +224,7 @@ class BCEWithLogitsLoss(Module):
         self.save_for_backward(z < 0, e, y)               # the signs of z, not z
         return float(terms.mean())
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dz = (sigmoid(z) - y) / n, the sigmoid computed from e = exp(-|z|)."""
         negative, e, y = self.saved                    # negative: where z < 0
         sigma = 1 + e
@@ -251,7 +251,7 @@ class CrossEntropyLoss(Module):
     (N, C) and z's dtype.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean over the batch of -log softmax(z)[k, y_k]; arguments and result as
         in the class docstring."""
         z = _prediction(prediction, self)
@@ -270,7 +270,7 @@ class CrossEntropyLoss(Module):
         self.save_for_backward(exps, 1 + rest, labels.copy())   # the caller's: copied
         return float(np.mean(np.log1p(rest) - true_class))
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dz = (softmax(z) - onehot(y)) / N."""
         exps, sums, labels = self.saved
         grad = exps / sums[:, None]                    # the softmax probabilities P
