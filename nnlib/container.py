@@ -4,12 +4,17 @@ names and behaviour.
 
 Derived in chapter 6, "Composing layers" (chapters/06_sequential.ipynb)."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import (ItemsView, Iterable, Iterator, KeysView, Mapping,
+                             ValuesView)
 from nnlib import checks
 from nnlib.module import Module, _module_key
 from nnlib.sequential import _layer
 
 __all__ = ["ModuleList", "ModuleDict"]
+
+
+# what ModuleDict takes: a mapping, or (key, module) pairs
+_Modules = Mapping[str, Module] | Iterable[tuple[str, Module]]
 
 
 def _replace(container, modules):
@@ -42,45 +47,45 @@ class ModuleList(Module):
         The initial modules, in order.
     """
 
-    def __init__(self, modules=None):
-        self._modules = []
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        self._modules: list[Module] = []
         self.extend(() if modules is None else modules)
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, module in enumerate(self._modules):
             yield str(i), module
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
             return ModuleList(self._modules[index])
         return self._modules[index]
 
-    def __setitem__(self, index, module):
+    def __setitem__(self, index: int, module: Module) -> None:
         modules = list(self._modules)
         modules[index] = _layer(module, f"module {index}", "ModuleList")
         _replace(self, modules)
 
-    def __delitem__(self, index):
+    def __delitem__(self, index: int | slice) -> None:
         del self._modules[index]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules)
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before ``index``."""
         modules = list(self._modules)
         modules.insert(index, _layer(module, "module", "ModuleList.insert"))
         _replace(self, modules)
 
-    def append(self, module):
+    def append(self, module: Module) -> "ModuleList":
         """Add ``module`` at the end; returns the list."""
         _replace(self, [*self._modules, _layer(module, "module", "ModuleList.append")])
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> "ModuleList":
         """Add the modules of the iterable ``modules`` at the end; returns the list."""
         checks.instance(modules, "modules", "ModuleList.extend", Iterable)
         start = len(self._modules)
@@ -89,7 +94,7 @@ class ModuleList(Module):
         _replace(self, self._modules + new)
         return self
 
-    def pop(self, index=-1):
+    def pop(self, index: int = -1) -> Module:
         """Remove the module at ``index`` (the last by default) and return it."""
         return self._modules.pop(index)
 
@@ -113,18 +118,18 @@ class ModuleDict(Module):
         The initial modules.
     """
 
-    def __init__(self, modules=None):
-        self._modules = {}
+    def __init__(self, modules: _Modules | None = None) -> None:
+        self._modules: dict[str, Module] = {}
         if modules is not None:
             self.update(modules)
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         yield from self._modules.items()
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> Module:
         return self._modules[key]
 
-    def update(self, modules):
+    def update(self, modules: _Modules) -> None:
         """Add or replace the modules of ``modules``, a mapping or (key, module)
         pairs."""
         owner = "ModuleDict.update"
@@ -136,37 +141,37 @@ class ModuleDict(Module):
             new[_module_key(key, name, owner)] = _layer(module, name, owner)
         _replace(self, new)
 
-    def __setitem__(self, key, module):
+    def __setitem__(self, key: str, module: Module) -> None:
         self.update([(key, module)])
 
-    def __delitem__(self, key):
+    def __delitem__(self, key: str) -> None:
         del self._modules[key]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._modules)
 
-    def __contains__(self, key):
+    def __contains__(self, key: object) -> bool:
         return key in self._modules
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         """The keys, in insertion order."""
         return self._modules.keys()
 
-    def values(self):
+    def values(self) -> ValuesView[Module]:
         """The modules, in insertion order."""
         return self._modules.values()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Module]:
         """The (key, module) pairs, in insertion order."""
         return self._modules.items()
 
-    def pop(self, key):
+    def pop(self, key: str) -> Module:
         """Remove the module of ``key`` and return it."""
         return self._modules.pop(key)
 
-    def clear(self):
+    def clear(self) -> None:
         """Remove every module."""
         self._modules.clear()

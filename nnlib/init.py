@@ -28,7 +28,9 @@ def _draw(name, fan_in, fan_out, rng, dtype, uniform, variance):
     return weights.astype(dtype, copy=False)
 
 
-def xavier_uniform(fan_in, fan_out, rng=None, dtype=np.float64):
+def xavier_uniform(fan_in: int, fan_out: int,
+                   rng: np.random.Generator | int | None = None,
+                   dtype: type | np.dtype | str = np.float64) -> np.ndarray:
     """Xavier (Glorot) uniform initialization: U[-a, a] with
     a = sqrt(6 / (fan_in + fan_out)).
 
@@ -57,7 +59,9 @@ def xavier_uniform(fan_in, fan_out, rng=None, dtype=np.float64):
                  variance=lambda fan_in, fan_out: 2 / (fan_in + fan_out))
 
 
-def xavier_normal(fan_in, fan_out, rng=None, dtype=np.float64):
+def xavier_normal(fan_in: int, fan_out: int,
+                  rng: np.random.Generator | int | None = None,
+                  dtype: type | np.dtype | str = np.float64) -> np.ndarray:
     """Xavier (Glorot) normal initialization: N(0, 2 / (fan_in + fan_out)).
 
     Derived in chapter 4, "The fully connected layer". Arguments and result as for
@@ -67,7 +71,9 @@ def xavier_normal(fan_in, fan_out, rng=None, dtype=np.float64):
                  variance=lambda fan_in, fan_out: 2 / (fan_in + fan_out))
 
 
-def he_uniform(fan_in, fan_out, rng=None, dtype=np.float64):
+def he_uniform(fan_in: int, fan_out: int,
+               rng: np.random.Generator | int | None = None,
+               dtype: type | np.dtype | str = np.float64) -> np.ndarray:
     """He (Kaiming) uniform initialization: U[-a, a] with a = sqrt(6 / fan_in).
 
     Derived in chapter 4, "The fully connected layer": the variance 2 / fan_in keeps
@@ -79,7 +85,9 @@ def he_uniform(fan_in, fan_out, rng=None, dtype=np.float64):
                  variance=lambda fan_in, fan_out: 2 / fan_in)
 
 
-def he_normal(fan_in, fan_out, rng=None, dtype=np.float64):
+def he_normal(fan_in: int, fan_out: int,
+              rng: np.random.Generator | int | None = None,
+              dtype: type | np.dtype | str = np.float64) -> np.ndarray:
     """He (Kaiming) normal initialization: N(0, 2 / fan_in).
 
     Derived in chapter 4, "The fully connected layer". Arguments and result as for

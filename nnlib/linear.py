@@ -68,8 +68,10 @@ class Linear(Module):
         Shape (out_features,); None when ``bias=False``.
     """
 
-    def __init__(self, in_features, out_features, bias=True, init="he", rng=None,
-                 dtype=np.float64):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 init: str | Callable[..., np.ndarray] = "he",
+                 rng: np.random.Generator | int | None = None,
+                 dtype: type | np.dtype | str = np.float64) -> None:
         self.in_features = checks.positive_int(in_features, "in_features", self)
         self.out_features = checks.positive_int(out_features, "out_features", self)
         dtype = checks.floating_dtype(dtype, "dtype", self)
@@ -86,11 +88,11 @@ class Linear(Module):
         self.weight = Parameter(weight)
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """Y = X W + b; x is kept (not copied) for ``backward``."""
         checks.array(x, "x", self, shape=(None, self.in_features),
                      dtype=self.weight.dtype)
@@ -100,7 +102,8 @@ class Linear(Module):
             y += self.bias.data         # in place: no second (N, out_features) array
         return y
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Accumulate dL/dW = X^T G and dL/db = sum_k G_k into the parameters'
         ``.grad``; return dL/dX = G W^T, or None if ``input_grad`` is False."""
         x, = self.saved

@@ -21,6 +21,11 @@ __all__ = ["MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
 
 _DIVERGED = ("a NaN or inf prediction usually means that training diverged: lower the "
              "learning rate, or look for NaN in the data")
+_RESHAPE = ("if both hold the same values in another layout, reshape one of them, "
+            "e.g. target.reshape({})")
+# how to turn a target that does not hold real numbers into one, by its dtype's kind
+_TO_REAL = {"c": "take its real part, target.real, if that is what it means"}
+_TO_FLOAT = "convert it, e.g. target.astype(float)"
 
 
 def _prediction(prediction, loss):
@@ -37,16 +42,14 @@ def _target(target, prediction, loss, copy=False):
     floats); a new array if ``copy`` is True, for a loss that keeps it."""
     checks.array(target, "target", loss)
     shape = prediction.shape
-    if target.shape != shape:
-        reshape = (f"if both hold the same values in another layout, reshape one of "
-                   f"them, e.g. target.reshape({shape})")
+    if target.shape != shape:             # a reshape is the fix if the sizes agree
+        fix = _RESHAPE.format(shape) if target.size == prediction.size else ""
         checks.fail(ValueError, loss, "target", f"of the prediction's shape {shape}",
-                    target.shape, reshape if target.size == prediction.size else "")
-    if target.dtype.kind not in "biuf":   # complex numbers, strings, objects, dates
-        fix = ("take its real part, target.real, if that is what it means"
-               if target.dtype.kind == "c" else "convert it, e.g. target.astype(float)")
+                    target.shape, fix)
+    kind = target.dtype.kind
+    if kind not in "biuf":                # complex numbers, strings, objects, dates
         checks.fail(ValueError, loss, "target", "real numbers (bool, int or float)",
-                    f"dtype {target.dtype}", fix)
+                    f"dtype {target.dtype}", _TO_REAL.get(kind, _TO_FLOAT))
     if target.dtype != prediction.dtype:  # a conversion, which is a copy
         with np.errstate(over="ignore"):  # beyond float32's range: inf, refused below
             target = target.astype(prediction.dtype)
@@ -67,14 +70,14 @@ class MSELoss(Module):
     prediction's shape and dtype.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean squared error; arguments and result as in the class docstring."""
         prediction = _prediction(prediction, self)
         diff = prediction - _target(target, prediction, self)
         self.save_for_backward(diff)
         return float(np.vdot(diff, diff)) / diff.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dprediction = 2 (prediction - target) / n; a ``RuntimeError`` before any
         forward pass."""
         diff, = self.saved
@@ -92,14 +95,14 @@ class L1Loss(Module):
     and target are equal, as in PyTorch.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean absolute error; arguments and result as in the class docstring."""
         prediction = _prediction(prediction, self)
         diff = prediction - _target(target, prediction, self)
         self.save_for_backward(diff)
         return float(np.abs(diff).sum()) / diff.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dprediction = sign(prediction - target) / n, 0 where they are equal."""
         diff, = self.saved
         grad = np.sign(diff)
@@ -124,13 +127,13 @@ class HuberLoss(Module):
         Where the quadratic piece turns linear; positive.
     """
 
-    def __init__(self, delta=1.0):
+    def __init__(self, delta: float = 1.0) -> None:
         self.delta = checks.real(delta, "delta", self, "(0, inf)")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"delta={self.delta}"
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean of q (a - q / 2), with a = |r| and q = min(a, delta)."""
         prediction = _prediction(prediction, self)
         diff = prediction - _target(target, prediction, self)
@@ -140,7 +143,7 @@ class HuberLoss(Module):
         a -= q / 2                                # a - q / 2
         return float(np.vdot(q, a)) / diff.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dprediction = clip(prediction - target, -delta, delta) / n."""
         diff, = self.saved
         grad = np.clip(diff, -self.delta, self.delta)
@@ -168,7 +171,7 @@ class BCELoss(Module):
     through the sigmoid for confidently wrong predictions.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The clamped binary cross-entropy; arguments and result as in the class
         docstring."""
         p = _prediction(prediction, self)
@@ -184,7 +187,7 @@ class BCELoss(Module):
         self.save_for_backward(p.copy(), y)        # copies: the caller's may change
         return -float(np.vdot(y, log_p) + np.vdot(1 - y, log_1mp)) / p.size
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dp = (p - y) / max(p (1 - p), 1e-12) / n, as in PyTorch."""
         p, y = self.saved
         grad = p - y
@@ -211,7 +214,7 @@ class BCEWithLogitsLoss(Module):
     sigmoid followed by ``BCELoss``.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The binary cross-entropy of sigmoid(prediction), computed from the logits;
         arguments and result as in the class docstring."""
         z = _prediction(prediction, self)
@@ -224,7 +227,7 @@ class BCEWithLogitsLoss(Module):
         self.save_for_backward(z < 0, e, y)               # the signs of z, not z
         return float(terms.sum() / terms.size)            # the mean
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dz = (sigmoid(z) - y) / n, the sigmoid computed from e = exp(-|z|)."""
         negative, e, y = self.saved                    # negative: where z < 0
         sigma = 1 + e
@@ -233,6 +236,9 @@ class BCEWithLogitsLoss(Module):
         sigma -= y
         sigma /= sigma.size
         return sigma
+
+
+_ONE_SAMPLE = "for one sample use prediction.reshape(1, -1)"
 
 
 class CrossEntropyLoss(Module):
@@ -248,13 +254,13 @@ class CrossEntropyLoss(Module):
     (N, C) and z's dtype.
     """
 
-    def forward(self, prediction, target):
+    def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
         """The mean over the batch of -log softmax(z)[k, y_k]; arguments and result as
         in the class docstring."""
         z = _prediction(prediction, self)
         if z.ndim != 2:
-            fix = "for one sample use prediction.reshape(1, -1)" if z.ndim == 1 else ""
-            checks.fail(ValueError, self, "prediction", "of shape (N, C)", z.shape, fix)
+            checks.fail(ValueError, self, "prediction", "of shape (N, C)", z.shape,
+                        _ONE_SAMPLE if z.ndim == 1 else "")
         n, c = z.shape
         labels = checks.labels(target, "target", self, n, c)
         rows, top = np.arange(n), z.argmax(axis=1)
@@ -267,7 +273,7 @@ class CrossEntropyLoss(Module):
         self.save_for_backward(exps, 1 + rest, labels.copy())   # the caller's: copied
         return float(np.mean(np.log1p(rest) - true_class))
 
-    def backward(self):
+    def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dz = (softmax(z) - onehot(y)) / N."""
         exps, sums, labels = self.saved
         grad = exps / sums[:, None]                    # the softmax probabilities P

@@ -4,6 +4,7 @@ reverse.
 
 Derived in chapter 6, "Composing layers" (chapters/06_sequential.ipynb)."""
 
+from collections.abc import Iterator
 import numpy as np
 from nnlib import checks
 from nnlib.module import Module
@@ -14,10 +15,8 @@ __all__ = ["Sequential"]
 def _layer(layer, name, owner):
     """``layer`` if it is a ``Module``; a ``TypeError`` that tells a class from an
     instance otherwise."""
-    if not isinstance(layer, Module):
-        fix = f"pass an instance, {layer.__name__}()" if isinstance(layer, type) else ""
-        checks.fail(TypeError, owner, name, "a Module", type(layer).__name__, fix)
-    return layer
+    fix = f"pass an instance, {layer.__name__}()" if isinstance(layer, type) else ""
+    return checks.instance(layer, name, owner, Module, fix)
 
 
 class Sequential(Module):
@@ -43,16 +42,16 @@ class Sequential(Module):
     Parameters are named ``"<index>.<name>"``: ``"0.weight"``.
     """
 
-    def __init__(self, *layers):
+    def __init__(self, *layers: Module) -> None:
         self.layers = [_layer(layer, f"layer {i}", "Sequential")
                        for i, layer in enumerate(layers)]
         list(self.named_modules())      # refuses a layer used twice (chapter 2)
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):
             yield str(i), layer
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = []
         for name, layer in self.named_children():
             text = f"  ({name}): " + repr(layer).replace("\n", "\n  ")
@@ -64,7 +63,7 @@ class Sequential(Module):
         body = "\n".join(lines)
         return f"Sequential(\n{body}\n)  # {total:,} parameters in total"
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """Run the layers in order. In training mode the input is copied first and the
         output last, so that the caller's arrays are never those the backward pass reads
         (chapter 2)."""
@@ -74,7 +73,8 @@ class Sequential(Module):
             x = layer(x)
         return x.copy() if copy and isinstance(x, np.ndarray) else x
 
-    def backward(self, grad_output, input_grad=False):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = False) -> np.ndarray | None:
         """Backpropagate dL/d(output) through the layers in reverse order.
 
         Every parameter's gradient is accumulated into its ``.grad``. dL/dx is computed
@@ -99,18 +99,18 @@ class Sequential(Module):
                                 if layer.parameters()), len(self.layers))
         return self._first
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
             return Sequential(*self.layers[index])
         return self.layers[index]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.layers)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)
 
-    def append(self, layer):
+    def append(self, layer: Module) -> "Sequential":
         """Add ``layer`` at the end; returns the model. A layer the model holds already
         is refused, as by the constructor."""
         Sequential(*self.layers, _layer(layer, "layer", "Sequential.append"))  # checks
