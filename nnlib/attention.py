@@ -17,14 +17,11 @@ def _check_inputs(query, key, value, owner):
     floating dtype with the same leading dimensions."""
     checks.array(query, "query", owner, shape=(..., None, None), dtype="floating")
     lead, e = query.shape[:-2], query.shape[-1]
-    checks.array(key, "key", owner, dtype=query.dtype)
-    if not checks.shape_matches(key.shape, (*lead, None, e)):
-        checks.fail(ValueError, owner, "key", f"of shape (..., S, {e}) with query's "
-                    f"leading dimensions {lead}", key.shape)
-    checks.array(value, "value", owner, dtype=query.dtype)
-    if not checks.shape_matches(value.shape, (*key.shape[:-1], None)):
-        checks.fail(ValueError, owner, "value", f"of shape (..., {key.shape[-2]}, Ev) "
-                    f"with key's leading dimensions {lead}", value.shape)
+    checks.array(key, "key", owner, shape=(*lead, None, e), dtype=query.dtype,
+                 fix=f"key is (..., S, {e}) with query's leading dimensions {lead}")
+    checks.array(value, "value", owner, shape=(*key.shape[:-1], None),
+                 dtype=query.dtype, fix=f"value is (..., {key.shape[-2]}, Ev) with "
+                 f"key's leading dimensions {lead} and S = {key.shape[-2]}")
 
 
 def _additive_mask(mask, name, owner, dtype, allowed, fix):
@@ -258,34 +255,25 @@ class MultiheadAttention(Module):
     def _refuse_options(self, dropout, add_bias_kv, add_zero_attn, kdim, vdim):
         """Refuse PyTorch's options that nnlib does not implement."""
         fix = "nnlib's MultiheadAttention does not implement this option of PyTorch's"
-        if dropout != 0:
-            checks.fail(ValueError, self, "dropout", "0.0", repr(dropout), "attention "
-                        "dropout is not implemented; apply Dropout to the output")
-        for name, value in [("add_bias_kv", add_bias_kv),
-                            ("add_zero_attn", add_zero_attn)]:
-            if value:
-                checks.fail(ValueError, self, name, "False", repr(value), fix)
-        for name, value in [("kdim", kdim), ("vdim", vdim)]:
-            if value is not None and value != self.embed_dim:
-                checks.fail(ValueError, self, name, f"None or embed_dim = "
-                            f"{self.embed_dim}", repr(value),
-                            "keys and values must have the query's width")
+        checks.one_of(dropout, "dropout", self, (0.0,), "attention dropout is not "
+                      "implemented; apply Dropout to the output")
+        checks.one_of(add_bias_kv, "add_bias_kv", self, (False,), fix)
+        checks.one_of(add_zero_attn, "add_zero_attn", self, (False,), fix)
+        width = "keys and values must have the query's width, embed_dim"
+        checks.one_of(kdim, "kdim", self, (None, self.embed_dim), width)
+        checks.one_of(vdim, "vdim", self, (None, self.embed_dim), width)
 
     def _sequences(self, query, key, value):
         """Check query (N, L, E), key and value (N, S, E) (or (L, N, E) and (S, N, E) if
         not batch_first); return the three batch first."""
         e, dtype = self.embed_dim, self.in_proj_weight.dtype
-        batch, order = (0, "(N, {}, ") if self.batch_first else (1, "({}, N, ")
-        checks.array(query, "query", self, dtype=dtype)
-        if query.ndim != 3 or query.shape[2] != e:
-            checks.fail(ValueError, self, "query", "of shape " + order.format("L")
-                        + f"{e})", query.shape, "nnlib takes batches only: add a batch "
-                        "dimension" if query.ndim == 2 else "")
-        n = query.shape[batch]
-        checks.array(key, "key", self, dtype=dtype)
-        if key.ndim != 3 or key.shape[2] != e or key.shape[batch] != n:
-            checks.fail(ValueError, self, "key", "of shape " + order.format("S")
-                        + f"{e}) with query's N = {n}", key.shape)
+        layout = "(N, {}, E)" if self.batch_first else "({}, N, E) (batch_first=False)"
+        checks.array(query, "query", self, shape=(None, None, e), dtype=dtype,
+                     fix=f"query is {layout.format('L')}; nnlib takes batches only")
+        n = query.shape[0 if self.batch_first else 1]
+        checks.array(key, "key", self, shape=(n, None, e) if self.batch_first
+                     else (None, n, e), dtype=dtype,
+                     fix=f"key is {layout.format('S')} with query's N = {n}")
         checks.array(value, "value", self, shape=key.shape, dtype=dtype)
         if not self.batch_first:
             query, key, value = (x.swapaxes(0, 1) for x in (query, key, value))
@@ -301,10 +289,8 @@ class MultiheadAttention(Module):
         if attn_mask is not None:
             checks.array(attn_mask, "attn_mask", self)
             h = self.num_heads
-            if attn_mask.shape not in [(l, s), (n * h, l, s)]:
-                checks.fail(ValueError, self, "attn_mask", f"of shape (L, S) = ({l}, "
-                            f"{s}) or (N * num_heads, L, S) = ({n * h}, {l}, {s})",
-                            attn_mask.shape)
+            checks.one_of(attn_mask.shape, "attn_mask's shape", self,
+                          [(l, s), (n * h, l, s)], "(L, S) or (N * num_heads, L, S)")
             add = _additive_mask(attn_mask, "attn_mask", self, dtype, False, fix)
             add = add.reshape(n, h, l, s) if add.ndim == 3 else add
             mask = add if mask is None else mask + add

@@ -134,15 +134,10 @@ class Tensor:
         owner = "Tensor.backward"
         checks.instance(retain_graph, "retain_graph", owner, bool)
         if not self.requires_grad:
-            raise RuntimeError(f"{owner}: this tensor does not require grad and has no "
-                               "graph; create the leaves with requires_grad=True, "
-                               "outside no_grad()")
+            raise RuntimeError(_NO_GRAPH)
         if gradient is None:
             if self.data.size != 1:
-                raise RuntimeError(
-                    f"{owner}: grad can be implicitly created only for scalar outputs, "
-                    f"and this output has shape {self.shape}; reduce it to a scalar (a "
-                    "loss), or pass dL/d(output) as backward(gradient)")
+                raise RuntimeError(_NOT_SCALAR.format(self.shape))
             gradient = np.ones_like(self.data)
         gradient = gradient.data if isinstance(gradient, Tensor) else gradient
         checks.array(gradient, "gradient", owner, shape=self.shape, dtype=self.dtype)
@@ -327,6 +322,16 @@ def unbroadcast(grad, shape):
     return summed.reshape(shape)
 
 
+_FREED = ("Tensor.backward: trying to backward through the graph a second time; the "
+          "first backward() freed it. Call it with retain_graph=True to keep the "
+          "graph, or run the forward pass again")
+_NO_GRAPH = ("Tensor.backward: this tensor does not require grad and has no graph; "
+             "create the leaves with requires_grad=True, outside no_grad()")
+_NOT_SCALAR = ("Tensor.backward: grad can be implicitly created only for scalar "
+               "outputs, and this output has shape {}; reduce it to a scalar (a loss), "
+               "or pass dL/d(output) as backward(gradient)")
+
+
 def _topological_order(root):
     """The tensors the gradient of ``root`` flows to, each after all its parents; a
     ``RuntimeError`` if the graph was freed by an earlier backward pass."""
@@ -337,11 +342,7 @@ def _topological_order(root):
             order.append(node)
         elif id(node) not in visited:
             if node._edges is None:
-                raise RuntimeError(
-                    "Tensor.backward: trying to backward through the graph a second "
-                    "time; the first backward() freed it. Call it with "
-                    "retain_graph=True to keep the graph, or run the forward pass "
-                    "again")
+                raise RuntimeError(_FREED)
             visited.add(id(node))
             stack.append((node, True))
             stack.extend((p, False) for p, _ in node._edges

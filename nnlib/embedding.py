@@ -62,8 +62,7 @@ class Embedding(Module):
         low, high = (int(indices.min()), int(indices.max())) if indices.size else (0, 0)
         if low < 0 or high >= self.num_embeddings:
             checks.fail(ValueError, self, "indices", f"in [0, {self.num_embeddings})",
-                        f"values from {low} to {high}", "a token outside the table has "
-                        "no vector: enlarge num_embeddings or map it to a known token")
+                        f"values from {low} to {high}", _UNKNOWN_TOKEN)
         self.save_for_backward(indices)
         return self.weight.data[indices]
 
@@ -79,6 +78,21 @@ class Embedding(Module):
         np.add.at(grad, indices.reshape(-1), rows)
         self.weight.accumulate(grad)
         return None
+
+
+_UNKNOWN_TOKEN = ("a token outside the table has no vector: enlarge num_embeddings or "
+                  "map it to a known token")
+
+
+def _check_sequences(x, owner, d_model, max_len, dtype):
+    """Check that x is a batch (N, T, d_model) of ``dtype`` with T <= max_len: the
+    input of both positional encodings."""
+    checks.array(x, "x", owner, shape=(None, None, d_model), dtype=dtype,
+                 fix=f"a batch of N sequences of T positions, (N, T, {d_model})")
+    if x.shape[1] > max_len:
+        checks.fail(ValueError, owner, "x", f"at most max_len = {max_len} positions",
+                    x.shape[1], "build the layer with a larger max_len")
+    return x
 
 
 class SinusoidalPositionalEncoding(Module):
@@ -120,14 +134,7 @@ class SinusoidalPositionalEncoding(Module):
 
     def forward(self, x):
         """x plus the table's first T rows, in x's dtype."""
-        checks.array(x, "x", self, dtype="floating")
-        if x.ndim != 3 or x.shape[2] != self.d_model:
-            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
-                        x.shape, "a batch of sequences of d_model features")
-        if x.shape[1] > self.max_len:
-            checks.fail(ValueError, self, "x", f"at most max_len = {self.max_len} "
-                        "positions", x.shape[1], "build the layer with a larger "
-                        "max_len")
+        _check_sequences(x, self, self.d_model, self.max_len, "floating")
         self.save_for_backward(x.shape, x.dtype)
         return x + self.pe[:x.shape[1]].astype(x.dtype, copy=False)
 
@@ -179,14 +186,7 @@ class LearnedPositionalEncoding(Module):
 
     def forward(self, x):
         """x plus the first T rows of ``weight``."""
-        checks.array(x, "x", self, dtype=self.weight.dtype)
-        if x.ndim != 3 or x.shape[2] != self.d_model:
-            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
-                        x.shape, "a batch of sequences of d_model features")
-        if x.shape[1] > self.max_len:
-            checks.fail(ValueError, self, "x", f"at most max_len = {self.max_len} "
-                        "positions", x.shape[1], "build the layer with a larger "
-                        "max_len")
+        _check_sequences(x, self, self.d_model, self.max_len, self.weight.dtype)
         self.save_for_backward(x.shape)
         return x + self.weight.data[:x.shape[1]]
 

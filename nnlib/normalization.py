@@ -45,14 +45,13 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
                  dtype=np.float64):
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        if not isinstance(normalized_shape, (tuple, list)):
-            checks.fail(TypeError, self, "normalized_shape",
-                        "an int or a tuple of ints", repr(normalized_shape),
-                        "pass D, or (D1, D2) for two dimensions")
+        dims = normalized_shape
+        dims = (dims,) if isinstance(dims, numbers.Integral) else dims
+        dims = tuple(dims) if isinstance(dims, list) else dims
+        checks.instance(dims, "normalized_shape", self, tuple,
+                        "pass an int D, or a tuple (D1, D2) for two dimensions")
         self.normalized_shape = tuple(checks.positive_int(d, "normalized_shape", self)
-                                      for d in normalized_shape)
+                                      for d in dims)
         self.eps = checks.real(eps, "eps", self, "(0, inf)")
         dtype = checks.floating_dtype(dtype, "dtype", self)
         self.elementwise_affine = bool(elementwise_affine)

@@ -71,10 +71,9 @@ class TransformerBlock(Module):
 
     def forward(self, x):
         """The attention sublayer, then the MLP sublayer, each added to its input."""
-        checks.array(x, "x", self, dtype=self.norm1.weight.dtype)
-        if x.ndim != 3 or x.shape[2] != self.d_model:
-            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
-                        x.shape, "a batch of sequences of d_model features")
+        checks.array(x, "x", self, shape=(None, None, self.d_model),
+                     dtype=self.norm1.weight.dtype, fix="a batch of N sequences of T "
+                     f"positions, (N, T, {self.d_model})")
         n, t, d = x.shape
         self.save_for_backward(x.shape)
         mask = np.triu(np.ones((t, t), dtype=bool), k=1) if self.causal else None
