@@ -6,6 +6,7 @@ Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
 
 import math
 import numpy as np
+import numpy.typing as npt
 from nnlib import Linear, Module, Parameter, checks
 
 __all__ = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward",
@@ -61,8 +62,10 @@ def _attend(query, key, value, mask, scale):
     return weights @ value, weights
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=False,
-                                 scale=None):
+def scaled_dot_product_attention(
+        query: np.ndarray, key: np.ndarray, value: np.ndarray,
+        attn_mask: np.ndarray | None = None, is_causal: bool = False,
+        scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Attention: ``softmax(query key^T scale + mask) value``, and the weights.
 
     Derived in chapter 15, "Attention". The arguments of
@@ -119,8 +122,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     return _attend(query, key, value, mask, scale)
 
 
-def scaled_dot_product_attention_backward(grad_output, query, key, value, weights,
-                                          scale=None):
+def scaled_dot_product_attention_backward(
+        grad_output: np.ndarray, query: np.ndarray, key: np.ndarray,
+        value: np.ndarray, weights: np.ndarray, scale: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The gradients of ``scaled_dot_product_attention`` with respect to its inputs.
 
     Derived in chapter 15, "Attention". With G = dL/d(output), P the weights and c the
@@ -223,9 +228,12 @@ class MultiheadAttention(Module):
         E / H.
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=True, rng=None,
-                 dtype=np.float64):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
+                 bias: bool = True, add_bias_kv: bool = False,
+                 add_zero_attn: bool = False, kdim: int | None = None,
+                 vdim: int | None = None, batch_first: bool = True,
+                 rng: np.random.Generator | int | None = None,
+                 dtype: npt.DTypeLike = np.float64) -> None:
         e = self.embed_dim = checks.positive_int(embed_dim, "embed_dim", self)
         h = self.num_heads = checks.positive_int(num_heads, "num_heads", self)
         if e % h:
@@ -244,10 +252,11 @@ class MultiheadAttention(Module):
         self.out_proj = Linear(e, e, bias=bias, init=_uniform_fan_in, rng=rng,
                                dtype=dtype)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args, **kwargs) -> tuple[np.ndarray, np.ndarray | None]:
+        """``forward``, with its arguments."""
         return self.forward(*args, **kwargs)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads="
                 f"{self.num_heads}, bias={self.in_proj_bias is not None}, "
                 f"batch_first={self.batch_first})")
@@ -306,8 +315,10 @@ class MultiheadAttention(Module):
         n, t, _ = x.shape
         return y.reshape(n, t, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
-                attn_mask=None, average_attn_weights=True):
+    def forward(self, query: np.ndarray, key: np.ndarray, value: np.ndarray,
+                key_padding_mask: np.ndarray | None = None, need_weights: bool = True,
+                attn_mask: np.ndarray | None = None, average_attn_weights: bool = True
+                ) -> tuple[np.ndarray, np.ndarray | None]:
         """Attention of each head, the heads side by side, then ``out_proj``. Returns
         ``(output, weights)``: output (N, L, E) (or (L, N, E)); weights (N, L, S)
         averaged over the heads, (N, H, L, S) with ``average_attn_weights=False``, None
@@ -326,7 +337,8 @@ class MultiheadAttention(Module):
             return output, None
         return output, weights.mean(axis=1) if average_attn_weights else weights.copy()
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray, input_grad: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Accumulate the gradients of ``in_proj_weight``, ``in_proj_bias`` and
         ``out_proj``; return (dL/dquery, dL/dkey, dL/dvalue) in the inputs' layout, or
         None with ``input_grad=False``."""
@@ -337,10 +349,10 @@ class MultiheadAttention(Module):
         g = g if self.batch_first else g.swapaxes(0, 1)
         g = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)
         g = g.reshape(n, l, h, d).transpose(0, 2, 1, 3)             # into heads
-        grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
-                                                      1 / math.sqrt(d))
+        head_grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
+                                                           1 / math.sqrt(d))
         # the heads side by side again: (N T, E) each
-        merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in grads]
+        merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in head_grads]
         inputs = [x.reshape(-1, e) for x in (query, key, value)]
         self.in_proj_weight.accumulate(np.concatenate(
             [g.T @ x for g, x in zip(merged, inputs)]))
@@ -350,6 +362,8 @@ class MultiheadAttention(Module):
         if not input_grad:
             return None
         w = self.in_proj_weight.data
-        grads = [(g @ w[i * e:(i + 1) * e]).reshape(x.shape)
-                 for i, (g, x) in enumerate(zip(merged, (query, key, value)))]
-        return tuple(g if self.batch_first else g.swapaxes(0, 1) for g in grads)
+        dq, dk, dv = ((g @ w[i * e:(i + 1) * e]).reshape(x.shape)
+                      for i, (g, x) in enumerate(zip(merged, (query, key, value))))
+        if not self.batch_first:
+            dq, dk, dv = dq.swapaxes(0, 1), dk.swapaxes(0, 1), dv.swapaxes(0, 1)
+        return dq, dk, dv
