@@ -129,10 +129,10 @@ def scaled_dot_product_attention_backward(
     """The gradients of ``scaled_dot_product_attention`` with respect to its inputs.
 
     Derived in chapter 15, "Attention". With G = dL/d(output), P the weights and c the
-    scale: dL/dvalue = P^T G, dL/dP = G value^T, dL/dS = P * (dL/dP - rowsum(dL/dP * P))
-    (the softmax's Jacobian, never built), dL/dquery = c dL/dS key and dL/dkey =
-    c dL/dS^T query, in batched matrix products. Masked positions (weight 0) get
-    gradient exactly 0. The mask itself gets no gradient.
+    scale: dL/dvalue = P^T G, dL/dP = G value^T, dL/dZ = P * (dL/dP - rowsum(dL/dP * P))
+    for the scores Z (the softmax's Jacobian, never built), dL/dquery = c dL/dZ key and
+    dL/dkey = c dL/dZ^T query, in batched matrix products. Masked positions (weight 0)
+    get gradient exactly 0. The mask itself gets no gradient.
 
     Parameters
     ----------
@@ -160,7 +160,7 @@ def scaled_dot_product_attention_backward(
     grad_value = np.swapaxes(weights, -1, -2) @ grad_output
     grad_scores = grad_output @ np.swapaxes(value, -1, -2)         # dL/dP
     grad_scores -= np.sum(grad_scores * weights, axis=-1, keepdims=True)
-    grad_scores *= weights                                         # dL/dS
+    grad_scores *= weights                                         # dL/dZ
     grad_scores *= c
     return grad_scores @ key, np.swapaxes(grad_scores, -1, -2) @ query, grad_value
 
