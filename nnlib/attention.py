@@ -6,6 +6,7 @@ Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
 
 import math
 import numpy as np
+import numpy.typing as npt
 from nnlib import Linear, Module, Parameter, checks
 
 __all__ = ["scaled_dot_product_attention", "scaled_dot_product_attention_backward",
@@ -17,14 +18,11 @@ def _check_inputs(query, key, value, owner):
     floating dtype with the same leading dimensions."""
     checks.array(query, "query", owner, shape=(..., None, None), dtype="floating")
     lead, e = query.shape[:-2], query.shape[-1]
-    checks.array(key, "key", owner, dtype=query.dtype)
-    if not checks.shape_matches(key.shape, (*lead, None, e)):
-        checks.fail(ValueError, owner, "key", f"of shape (..., S, {e}) with query's "
-                    f"leading dimensions {lead}", key.shape)
-    checks.array(value, "value", owner, dtype=query.dtype)
-    if not checks.shape_matches(value.shape, (*key.shape[:-1], None)):
-        checks.fail(ValueError, owner, "value", f"of shape (..., {key.shape[-2]}, Ev) "
-                    f"with key's leading dimensions {lead}", value.shape)
+    checks.array(key, "key", owner, shape=(*lead, None, e), dtype=query.dtype,
+                 fix=f"key is (..., S, {e}) with query's leading dimensions {lead}")
+    checks.array(value, "value", owner, shape=(*key.shape[:-1], None),
+                 dtype=query.dtype, fix=f"value is (..., {key.shape[-2]}, Ev) with "
+                 f"key's leading dimensions {lead} and S = {key.shape[-2]}")
 
 
 def _additive_mask(mask, name, owner, dtype, allowed, fix):
@@ -64,8 +62,10 @@ def _attend(query, key, value, mask, scale):
     return weights @ value, weights
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=False,
-                                 scale=None):
+def scaled_dot_product_attention(
+        query: np.ndarray, key: np.ndarray, value: np.ndarray,
+        attn_mask: np.ndarray | None = None, is_causal: bool = False,
+        scale: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Attention: ``softmax(query key^T scale + mask) value``, and the weights.
 
     Derived in chapter 15, "Attention". The arguments of
@@ -122,15 +122,17 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, is_causal=Fa
     return _attend(query, key, value, mask, scale)
 
 
-def scaled_dot_product_attention_backward(grad_output, query, key, value, weights,
-                                          scale=None):
+def scaled_dot_product_attention_backward(
+        grad_output: np.ndarray, query: np.ndarray, key: np.ndarray,
+        value: np.ndarray, weights: np.ndarray, scale: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The gradients of ``scaled_dot_product_attention`` with respect to its inputs.
 
     Derived in chapter 15, "Attention". With G = dL/d(output), P the weights and c the
-    scale: dL/dvalue = P^T G, dL/dP = G value^T, dL/dS = P * (dL/dP - rowsum(dL/dP * P))
-    (the softmax's Jacobian, never built), dL/dquery = c dL/dS key and dL/dkey =
-    c dL/dS^T query, in batched matrix products. Masked positions (weight 0) get
-    gradient exactly 0. The mask itself gets no gradient.
+    scale: dL/dvalue = P^T G, dL/dP = G value^T, dL/dZ = P * (dL/dP - rowsum(dL/dP * P))
+    for the scores Z (the softmax's Jacobian, never built), dL/dquery = c dL/dZ key and
+    dL/dkey = c dL/dZ^T query, in batched matrix products. Masked positions (weight 0)
+    get gradient exactly 0. The mask itself gets no gradient.
 
     Parameters
     ----------
@@ -158,7 +160,7 @@ def scaled_dot_product_attention_backward(grad_output, query, key, value, weight
     grad_value = np.swapaxes(weights, -1, -2) @ grad_output
     grad_scores = grad_output @ np.swapaxes(value, -1, -2)         # dL/dP
     grad_scores -= np.sum(grad_scores * weights, axis=-1, keepdims=True)
-    grad_scores *= weights                                         # dL/dS
+    grad_scores *= weights                                         # dL/dZ
     grad_scores *= c
     return grad_scores @ key, np.swapaxes(grad_scores, -1, -2) @ query, grad_value
 
@@ -226,9 +228,12 @@ class MultiheadAttention(Module):
         E / H.
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
-                 add_zero_attn=False, kdim=None, vdim=None, batch_first=True, rng=None,
-                 dtype=np.float64):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
+                 bias: bool = True, add_bias_kv: bool = False,
+                 add_zero_attn: bool = False, kdim: int | None = None,
+                 vdim: int | None = None, batch_first: bool = True,
+                 rng: np.random.Generator | int | None = None,
+                 dtype: npt.DTypeLike = np.float64) -> None:
         e = self.embed_dim = checks.positive_int(embed_dim, "embed_dim", self)
         h = self.num_heads = checks.positive_int(num_heads, "num_heads", self)
         if e % h:
@@ -247,10 +252,11 @@ class MultiheadAttention(Module):
         self.out_proj = Linear(e, e, bias=bias, init=_uniform_fan_in, rng=rng,
                                dtype=dtype)
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args, **kwargs) -> tuple[np.ndarray, np.ndarray | None]:
+        """``forward``, with its arguments."""
         return self.forward(*args, **kwargs)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"MultiheadAttention(embed_dim={self.embed_dim}, num_heads="
                 f"{self.num_heads}, bias={self.in_proj_bias is not None}, "
                 f"batch_first={self.batch_first})")
@@ -258,34 +264,25 @@ class MultiheadAttention(Module):
     def _refuse_options(self, dropout, add_bias_kv, add_zero_attn, kdim, vdim):
         """Refuse PyTorch's options that nnlib does not implement."""
         fix = "nnlib's MultiheadAttention does not implement this option of PyTorch's"
-        if dropout != 0:
-            checks.fail(ValueError, self, "dropout", "0.0", repr(dropout), "attention "
-                        "dropout is not implemented; apply Dropout to the output")
-        for name, value in [("add_bias_kv", add_bias_kv),
-                            ("add_zero_attn", add_zero_attn)]:
-            if value:
-                checks.fail(ValueError, self, name, "False", repr(value), fix)
-        for name, value in [("kdim", kdim), ("vdim", vdim)]:
-            if value is not None and value != self.embed_dim:
-                checks.fail(ValueError, self, name, f"None or embed_dim = "
-                            f"{self.embed_dim}", repr(value),
-                            "keys and values must have the query's width")
+        checks.one_of(dropout, "dropout", self, (0.0,), "attention dropout is not "
+                      "implemented; apply Dropout to the output")
+        checks.one_of(add_bias_kv, "add_bias_kv", self, (False,), fix)
+        checks.one_of(add_zero_attn, "add_zero_attn", self, (False,), fix)
+        width = "keys and values must have the query's width, embed_dim"
+        checks.one_of(kdim, "kdim", self, (None, self.embed_dim), width)
+        checks.one_of(vdim, "vdim", self, (None, self.embed_dim), width)
 
     def _sequences(self, query, key, value):
         """Check query (N, L, E), key and value (N, S, E) (or (L, N, E) and (S, N, E) if
         not batch_first); return the three batch first."""
         e, dtype = self.embed_dim, self.in_proj_weight.dtype
-        batch, order = (0, "(N, {}, ") if self.batch_first else (1, "({}, N, ")
-        checks.array(query, "query", self, dtype=dtype)
-        if query.ndim != 3 or query.shape[2] != e:
-            checks.fail(ValueError, self, "query", "of shape " + order.format("L")
-                        + f"{e})", query.shape, "nnlib takes batches only: add a batch "
-                        "dimension" if query.ndim == 2 else "")
-        n = query.shape[batch]
-        checks.array(key, "key", self, dtype=dtype)
-        if key.ndim != 3 or key.shape[2] != e or key.shape[batch] != n:
-            checks.fail(ValueError, self, "key", "of shape " + order.format("S")
-                        + f"{e}) with query's N = {n}", key.shape)
+        layout = "(N, {}, E)" if self.batch_first else "({}, N, E) (batch_first=False)"
+        checks.array(query, "query", self, shape=(None, None, e), dtype=dtype,
+                     fix=f"query is {layout.format('L')}; nnlib takes batches only")
+        n = query.shape[0 if self.batch_first else 1]
+        checks.array(key, "key", self, shape=(n, None, e) if self.batch_first
+                     else (None, n, e), dtype=dtype,
+                     fix=f"key is {layout.format('S')} with query's N = {n}")
         checks.array(value, "value", self, shape=key.shape, dtype=dtype)
         if not self.batch_first:
             query, key, value = (x.swapaxes(0, 1) for x in (query, key, value))
@@ -301,10 +298,8 @@ class MultiheadAttention(Module):
         if attn_mask is not None:
             checks.array(attn_mask, "attn_mask", self)
             h = self.num_heads
-            if attn_mask.shape not in [(l, s), (n * h, l, s)]:
-                checks.fail(ValueError, self, "attn_mask", f"of shape (L, S) = ({l}, "
-                            f"{s}) or (N * num_heads, L, S) = ({n * h}, {l}, {s})",
-                            attn_mask.shape)
+            checks.one_of(attn_mask.shape, "attn_mask's shape", self,
+                          [(l, s), (n * h, l, s)], "(L, S) or (N * num_heads, L, S)")
             add = _additive_mask(attn_mask, "attn_mask", self, dtype, False, fix)
             add = add.reshape(n, h, l, s) if add.ndim == 3 else add
             mask = add if mask is None else mask + add
@@ -320,8 +315,10 @@ class MultiheadAttention(Module):
         n, t, _ = x.shape
         return y.reshape(n, t, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
 
-    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
-                attn_mask=None, average_attn_weights=True):
+    def forward(self, query: np.ndarray, key: np.ndarray, value: np.ndarray,
+                key_padding_mask: np.ndarray | None = None, need_weights: bool = True,
+                attn_mask: np.ndarray | None = None, average_attn_weights: bool = True
+                ) -> tuple[np.ndarray, np.ndarray | None]:
         """Attention of each head, the heads side by side, then ``out_proj``. Returns
         ``(output, weights)``: output (N, L, E) (or (L, N, E)); weights (N, L, S)
         averaged over the heads, (N, H, L, S) with ``average_attn_weights=False``, None
@@ -340,7 +337,8 @@ class MultiheadAttention(Module):
             return output, None
         return output, weights.mean(axis=1) if average_attn_weights else weights.copy()
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray, input_grad: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Accumulate the gradients of ``in_proj_weight``, ``in_proj_bias`` and
         ``out_proj``; return (dL/dquery, dL/dkey, dL/dvalue) in the inputs' layout, or
         None with ``input_grad=False``."""
@@ -351,10 +349,10 @@ class MultiheadAttention(Module):
         g = g if self.batch_first else g.swapaxes(0, 1)
         g = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)
         g = g.reshape(n, l, h, d).transpose(0, 2, 1, 3)             # into heads
-        grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
-                                                      1 / math.sqrt(d))
+        head_grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
+                                                           1 / math.sqrt(d))
         # the heads side by side again: (N T, E) each
-        merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in grads]
+        merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in head_grads]
         inputs = [x.reshape(-1, e) for x in (query, key, value)]
         self.in_proj_weight.accumulate(np.concatenate(
             [g.T @ x for g, x in zip(merged, inputs)]))
@@ -364,6 +362,8 @@ class MultiheadAttention(Module):
         if not input_grad:
             return None
         w = self.in_proj_weight.data
-        grads = [(g @ w[i * e:(i + 1) * e]).reshape(x.shape)
-                 for i, (g, x) in enumerate(zip(merged, (query, key, value)))]
-        return tuple(g if self.batch_first else g.swapaxes(0, 1) for g in grads)
+        dq, dk, dv = ((g @ w[i * e:(i + 1) * e]).reshape(x.shape)
+                      for i, (g, x) in enumerate(zip(merged, (query, key, value))))
+        if not self.batch_first:
+            dq, dk, dv = dq.swapaxes(0, 1), dk.swapaxes(0, 1), dv.swapaxes(0, 1)
+        return dq, dk, dv

@@ -6,13 +6,16 @@ passing on its vector-Jacobian product.
 Derived in chapter 14, "Automatic differentiation" (chapters/14_autograd.ipynb)."""
 
 import numbers
+from types import EllipsisType
 import numpy as np
+import numpy.typing as npt
 from nnlib import checks
 
 __all__ = ["Tensor", "unbroadcast", "no_grad", "is_grad_enabled"]
 
 
 _grad_enabled = True                 # False inside ``with no_grad():``
+_Index = int | slice | list | tuple | np.ndarray | EllipsisType | None  # NumPy's
 
 
 class Tensor:
@@ -50,80 +53,94 @@ class Tensor:
     """
 
     __array_ufunc__ = None       # ndarray + Tensor: NumPy lets Tensor.__radd__ answer
-    shape = property(lambda self: self.data.shape, doc="``data``'s shape, a tuple.")
-    dtype = property(lambda self: self.data.dtype, doc="``data``'s dtype.")
-    ndim = property(lambda self: self.data.ndim, doc="``data``'s number of axes.")
 
-    def __init__(self, data, dtype=None, requires_grad=False):
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """``data``'s shape."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """``data``'s dtype."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """``data``'s number of axes."""
+        return self.data.ndim
+
+    def __init__(self, data: npt.ArrayLike, dtype: npt.DTypeLike | None = None,
+                 requires_grad: bool = False) -> None:
         checks.instance(requires_grad, "requires_grad", "Tensor", bool)
-        data = data if isinstance(data, np.ndarray) else np.asarray(data)
+        array = data if isinstance(data, np.ndarray) else np.asarray(data)
         if dtype is not None:
             dtype = checks.floating_dtype(dtype, "dtype", "Tensor")
-            data = data.astype(dtype, copy=False)
-        elif data.dtype not in checks.FLOATING:
-            if data.dtype.kind not in "biuf":      # booleans, integers, float16
+            array = array.astype(dtype, copy=False)
+        elif array.dtype not in checks.FLOATING:
+            if array.dtype.kind not in "biuf":      # booleans, integers, float16
                 checks.fail(TypeError, "Tensor", "data", "real numbers",
-                            f"dtype {data.dtype}")
-            data = data.astype(np.float64)
-        self.data, self.grad, self.requires_grad = data, None, requires_grad
+                            f"dtype {array.dtype}")
+            array = array.astype(np.float64)
+        self.data, self.grad, self.requires_grad = array, None, requires_grad
         self._edges = ()         # (parent, vjp) pairs; () for a leaf, None once freed
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         """True unless computed by a recorded operation; a leaf keeps ``.grad``."""
         return self._edges == ()
 
-    def item(self):
+    def item(self) -> float:
         """The value of a one-element tensor as a Python float (a loss, say)."""
         return float(self.data.item())
 
-    def detach(self):
+    def detach(self) -> "Tensor":
         """A new leaf that shares ``data`` and requires no gradient."""
         return Tensor(self.data)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         text = np.array2string(self.data, separator=", ", prefix="Tensor(")
         dtype = ", dtype=float32" if self.data.dtype == np.float32 else ""
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({text}{dtype}{grad})"
 
-    def __add__(self, other):
+    def __add__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         other = _as_tensor(other, self, "+")
         a, b = self.data, other.data
         return _record(a + b, (self, lambda g: g), (other, lambda g: g))
 
-    def __sub__(self, other):
+    def __sub__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         other = _as_tensor(other, self, "-")
         a, b = self.data, other.data
         return _record(a - b, (self, lambda g: g), (other, lambda g: -g))
 
-    def __mul__(self, other):
+    def __mul__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         other = _as_tensor(other, self, "*")
         a, b = self.data, other.data
         return _record(a * b, (self, lambda g: g * b), (other, lambda g: g * a))
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         other = _as_tensor(other, self, "/")
         a, b = self.data, other.data
         return _record(a / b, (self, lambda g: g / b),
                        (other, lambda g: -g * a / (b * b)))
 
-    def __neg__(self):
+    def __neg__(self) -> "Tensor":
         return _record(-self.data, (self, lambda g: -g))
 
-    def __radd__(self, other):
+    def __radd__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         return _as_tensor(other, self, "+") + self
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         return _as_tensor(other, self, "-") - self
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         return _as_tensor(other, self, "*") * self
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         return _as_tensor(other, self, "/") / self
 
-    def backward(self, gradient=None, retain_graph=False):
+    def backward(self, gradient: "np.ndarray | Tensor | None" = None,
+                 retain_graph: bool = False) -> None:
         """Compute dL/d(leaf) for every leaf this tensor was computed from with
         ``requires_grad=True``, adding it to the leaf's ``.grad``.
 
@@ -134,15 +151,10 @@ class Tensor:
         owner = "Tensor.backward"
         checks.instance(retain_graph, "retain_graph", owner, bool)
         if not self.requires_grad:
-            raise RuntimeError(f"{owner}: this tensor does not require grad and has no "
-                               "graph; create the leaves with requires_grad=True, "
-                               "outside no_grad()")
+            raise RuntimeError(_NO_GRAPH)
         if gradient is None:
             if self.data.size != 1:
-                raise RuntimeError(
-                    f"{owner}: grad can be implicitly created only for scalar outputs, "
-                    f"and this output has shape {self.shape}; reduce it to a scalar (a "
-                    "loss), or pass dL/d(output) as backward(gradient)")
+                raise RuntimeError(_NOT_SCALAR.format(self.shape))
             gradient = np.ones_like(self.data)
         gradient = gradient.data if isinstance(gradient, Tensor) else gradient
         checks.array(gradient, "gradient", owner, shape=self.shape, dtype=self.dtype)
@@ -164,7 +176,7 @@ class Tensor:
             if not retain_graph:
                 node._edges = None
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: float) -> "Tensor":
         if isinstance(exponent, Tensor):
             checks.fail(TypeError, "Tensor **", "the exponent", "a real number",
                         "a Tensor", "for a tensor exponent write (b * a.log()).exp()")
@@ -172,55 +184,55 @@ class Tensor:
         a = self.data
         return _record(a ** p, (self, lambda g: g * p * a ** (p - 1)))
 
-    def exp(self):
+    def exp(self) -> "Tensor":
         """Elementwise e ** x; the VJP is g * e ** x (the output)."""
         out = np.exp(self.data)
         return _record(out, (self, lambda g: g * out))
 
-    def log(self):
+    def log(self) -> "Tensor":
         """Elementwise natural logarithm; the VJP is g / x."""
         a = self.data
         return _record(np.log(a), (self, lambda g: g / a))
 
-    def relu(self):
+    def relu(self) -> "Tensor":
         """Elementwise max(x, 0); the VJP passes g where x > 0 and 0 elsewhere."""
         a = self.data
         return _record(np.maximum(a, 0), (self, lambda g: g * (a > 0)))
 
-    def tanh(self):
+    def tanh(self) -> "Tensor":
         """Elementwise tanh; the VJP is g * (1 - tanh(x) ** 2), from the output."""
         out = np.tanh(self.data)
         return _record(out, (self, lambda g: g * (1 - out * out)))
 
-    def sigmoid(self):
+    def sigmoid(self) -> "Tensor":
         """Elementwise 1 / (1 + e ** -x), computed through e ** -abs(x), which cannot
         overflow; the VJP is g * s * (1 - s), from the output s."""
         e = np.exp(-np.abs(self.data))
         out = np.where(self.data >= 0, 1 / (1 + e), e / (1 + e))
         return _record(out, (self, lambda g: g * out * (1 - out)))
 
-    def reshape(self, *shape):
+    def reshape(self, *shape: int | tuple[int, ...]) -> "Tensor":
         """The same entries in a new shape, given as ints or one tuple (-1 once:
         inferred); the VJP reshapes g back."""
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
         a = self.data
         return _record(a.reshape(shape), (self, lambda g: g.reshape(a.shape)))
 
-    def transpose(self, *axes):
+    def transpose(self, *axes: int | tuple[int, ...]) -> "Tensor":
         """The axes permuted, as NumPy's ``transpose`` (no axes: reversed); the VJP
         applies the inverse permutation to g."""
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], tuple) else axes
-        axes = tuple(axes) or tuple(reversed(range(self.ndim)))
-        inverse = tuple(np.argsort(axes))
+        order = [int(i) for i in np.ravel(axes)] or list(reversed(range(self.ndim)))
+        inverse = np.argsort(order)
         a = self.data
-        return _record(a.transpose(axes), (self, lambda g: g.transpose(inverse)))
+        return _record(a.transpose(order), (self, lambda g: g.transpose(inverse)))
 
     @property
-    def T(self):
+    def T(self) -> "Tensor":
         """``transpose()``: the axes reversed (a matrix's transpose)."""
         return self.transpose()
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         other = _as_tensor(other, self, "@")
         if self.ndim == 1 or other.ndim == 1:      # a row on the left, a column right
             left = self.reshape(1, -1) if self.ndim == 1 else self
@@ -232,10 +244,11 @@ class Tensor:
         return _record(a @ b, (self, lambda g: g @ b.swapaxes(-1, -2)),
                        (other, lambda g: a.swapaxes(-1, -2) @ g))
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         return _as_tensor(other, self, "@") @ self
 
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis: int | tuple[int, ...] | None = None,
+            keepdims: bool = False) -> "Tensor":
         """The sum over ``axis`` (an int, a tuple of ints, or None for all), as NumPy's;
         the VJP broadcasts g back to the input's shape."""
         a, kept = self.data, keepdims or axis is None
@@ -244,13 +257,15 @@ class Tensor:
             return np.broadcast_to(g if kept else _restore(g, axis, a.ndim), a.shape)
         return _record(np.sum(a, axis=axis, keepdims=keepdims), (self, vjp))
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis: int | tuple[int, ...] | None = None,
+             keepdims: bool = False) -> "Tensor":
         """The mean over ``axis`` (as ``sum``): the sum divided by their count."""
         axes = range(self.ndim) if axis is None else np.atleast_1d(axis)
         count = int(np.prod([self.shape[i] for i in axes]))
         return self.sum(axis=axis, keepdims=keepdims) / count
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis: int | tuple[int, ...] | None = None,
+            keepdims: bool = False) -> "Tensor":
         """The maximum over ``axis`` (as ``sum``); the VJP gives g to the maximal
         entries, split equally among ties (as PyTorch's ``amax``)."""
         a = self.data
@@ -262,7 +277,7 @@ class Tensor:
             return winners * (g / np.sum(winners, axis=axis, keepdims=True))
         return _record(top if keepdims else np.max(a, axis=axis), (self, vjp))
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: _Index) -> "Tensor":
         a = self.data
 
         def vjp(g):
@@ -272,7 +287,7 @@ class Tensor:
         return _record(a[index], (self, vjp))
 
 
-def _as_tensor(value, like, op):
+def _as_tensor(value: object, like: Tensor, op: str) -> Tensor:
     """``value`` as a Tensor: a Tensor as it is, a number or an array as a constant
     (a number, an integer or a boolean array in ``like``'s dtype)."""
     if isinstance(value, Tensor):
@@ -280,10 +295,10 @@ def _as_tensor(value, like, op):
     if isinstance(value, np.ndarray):
         kind = value.dtype if value.dtype in checks.FLOATING else like.data.dtype
         return Tensor(value.astype(kind, copy=False))
-    if isinstance(value, numbers.Real):
-        return Tensor(np.asarray(value, dtype=like.data.dtype))
-    checks.fail(TypeError, f"Tensor {op}", "the other operand",
-                "a Tensor, a NumPy array or a real number", type(value).__name__)
+    if not isinstance(value, numbers.Real):
+        checks.fail(TypeError, f"Tensor {op}", "the other operand",
+                    "a Tensor, a NumPy array or a real number", type(value).__name__)
+    return Tensor(np.asarray(value, dtype=like.data.dtype))
 
 
 def _record(data, *edges):
@@ -296,7 +311,7 @@ def _record(data, *edges):
     return out
 
 
-def unbroadcast(grad, shape):
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` over the axes that broadcasting added or stretched, to ``shape``.
 
     Derived in chapter 14, "Automatic differentiation": it is the vector-Jacobian
@@ -327,6 +342,16 @@ def unbroadcast(grad, shape):
     return summed.reshape(shape)
 
 
+_FREED = ("Tensor.backward: trying to backward through the graph a second time; the "
+          "first backward() freed it. Call it with retain_graph=True to keep the "
+          "graph, or run the forward pass again")
+_NO_GRAPH = ("Tensor.backward: this tensor does not require grad and has no graph; "
+             "create the leaves with requires_grad=True, outside no_grad()")
+_NOT_SCALAR = ("Tensor.backward: grad can be implicitly created only for scalar "
+               "outputs, and this output has shape {}; reduce it to a scalar (a loss), "
+               "or pass dL/d(output) as backward(gradient)")
+
+
 def _topological_order(root):
     """The tensors the gradient of ``root`` flows to, each after all its parents; a
     ``RuntimeError`` if the graph was freed by an earlier backward pass."""
@@ -337,11 +362,7 @@ def _topological_order(root):
             order.append(node)
         elif id(node) not in visited:
             if node._edges is None:
-                raise RuntimeError(
-                    "Tensor.backward: trying to backward through the graph a second "
-                    "time; the first backward() freed it. Call it with "
-                    "retain_graph=True to keep the graph, or run the forward pass "
-                    "again")
+                raise RuntimeError(_FREED)
             visited.add(id(node))
             stack.append((node, True))
             stack.extend((p, False) for p, _ in node._edges
@@ -366,18 +387,17 @@ class no_grad:
     exception; blocks nest.
     """
 
-    def __enter__(self):
+    def __enter__(self) -> "no_grad":
         global _grad_enabled
         self._previous, _grad_enabled = _grad_enabled, False
         return self
 
-    def __exit__(self, *exception):
+    def __exit__(self, *exception: object) -> None:
         global _grad_enabled
-        _grad_enabled = self._previous
-        return False
+        _grad_enabled = self._previous          # returns None: exceptions propagate
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """Whether operations record their graph now: False inside ``no_grad()``.
 
     Derived in chapter 14, "Automatic differentiation"."""

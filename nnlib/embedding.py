@@ -5,6 +5,7 @@
 Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
 
 import numpy as np
+import numpy.typing as npt
 from nnlib import Module, Parameter, checks
 
 __all__ = ["Embedding", "SinusoidalPositionalEncoding", "LearnedPositionalEncoding"]
@@ -40,19 +41,21 @@ class Embedding(Module):
         Shape (num_embeddings, embedding_dim).
     """
 
-    def __init__(self, num_embeddings, embedding_dim, rng=None, dtype=np.float64):
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 rng: np.random.Generator | int | None = None,
+                 dtype: npt.DTypeLike = np.float64) -> None:
         self.num_embeddings = checks.positive_int(num_embeddings, "num_embeddings",
                                                   self)
         self.embedding_dim = checks.positive_int(embedding_dim, "embedding_dim", self)
-        dtype = checks.floating_dtype(dtype, "dtype", self)
+        floating = checks.floating_dtype(dtype, "dtype", self)
         shape = (self.num_embeddings, self.embedding_dim)
-        weight = np.random.default_rng(rng).standard_normal(shape, dtype=dtype)
+        weight = np.random.default_rng(rng).standard_normal(shape, dtype=floating)
         self.weight = Parameter(weight)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
-    def forward(self, indices):
+    def forward(self, indices: np.ndarray) -> np.ndarray:
         """The rows ``weight[indices]``; the indices are kept for ``backward``."""
         checks.array(indices, "indices", self)
         if not np.issubdtype(indices.dtype, np.integer):
@@ -62,12 +65,11 @@ class Embedding(Module):
         low, high = (int(indices.min()), int(indices.max())) if indices.size else (0, 0)
         if low < 0 or high >= self.num_embeddings:
             checks.fail(ValueError, self, "indices", f"in [0, {self.num_embeddings})",
-                        f"values from {low} to {high}", "a token outside the table has "
-                        "no vector: enlarge num_embeddings or map it to a known token")
+                        f"values from {low} to {high}", _UNKNOWN_TOKEN)
         self.save_for_backward(indices)
         return self.weight.data[indices]
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray, input_grad: bool = True) -> None:
         """Accumulate dL/dweight: row i is the sum of dL/dy over the positions holding
         token i (``np.add.at``, so repeated indices add). Returns None: integer indices
         have no gradient."""
@@ -79,6 +81,21 @@ class Embedding(Module):
         np.add.at(grad, indices.reshape(-1), rows)
         self.weight.accumulate(grad)
         return None
+
+
+_UNKNOWN_TOKEN = ("a token outside the table has no vector: enlarge num_embeddings or "
+                  "map it to a known token")
+
+
+def _check_sequences(x, owner, d_model, max_len, dtype):
+    """Check that x is a batch (N, T, d_model) of ``dtype`` with T <= max_len: the
+    input of both positional encodings."""
+    checks.array(x, "x", owner, shape=(None, None, d_model), dtype=dtype,
+                 fix=f"a batch of N sequences of T positions, (N, T, {d_model})")
+    if x.shape[1] > max_len:
+        checks.fail(ValueError, owner, "x", f"at most max_len = {max_len} positions",
+                    x.shape[1], "build the layer with a larger max_len")
+    return x
 
 
 class SinusoidalPositionalEncoding(Module):
@@ -106,7 +123,7 @@ class SinusoidalPositionalEncoding(Module):
         recomputed by the constructor).
     """
 
-    def __init__(self, d_model, max_len=5000):
+    def __init__(self, d_model: int, max_len: int = 5000) -> None:
         self.d_model = checks.positive_int(d_model, "d_model", self)
         self.max_len = checks.positive_int(max_len, "max_len", self)
         frequencies = 10000.0 ** (-np.arange(0, d_model, 2) / d_model)
@@ -115,23 +132,17 @@ class SinusoidalPositionalEncoding(Module):
         self.pe[:, 0::2] = np.sin(angles)
         self.pe[:, 1::2] = np.cos(angles[:, :d_model // 2])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"d_model={self.d_model}, max_len={self.max_len}"
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x plus the table's first T rows, in x's dtype."""
-        checks.array(x, "x", self, dtype="floating")
-        if x.ndim != 3 or x.shape[2] != self.d_model:
-            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
-                        x.shape, "a batch of sequences of d_model features")
-        if x.shape[1] > self.max_len:
-            checks.fail(ValueError, self, "x", f"at most max_len = {self.max_len} "
-                        "positions", x.shape[1], "build the layer with a larger "
-                        "max_len")
+        _check_sequences(x, self, self.d_model, self.max_len, "floating")
         self.save_for_backward(x.shape, x.dtype)
         return x + self.pe[:x.shape[1]].astype(x.dtype, copy=False)
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dx = dL/dy: adding a constant does not change the gradient."""
         shape, dtype = self.saved
         checks.gradient(grad_output, self, shape, dtype)
@@ -166,31 +177,27 @@ class LearnedPositionalEncoding(Module):
         Shape (max_len, d_model).
     """
 
-    def __init__(self, max_len, d_model, rng=None, dtype=np.float64):
+    def __init__(self, max_len: int, d_model: int,
+                 rng: np.random.Generator | int | None = None,
+                 dtype: npt.DTypeLike = np.float64) -> None:
         self.max_len = checks.positive_int(max_len, "max_len", self)
         self.d_model = checks.positive_int(d_model, "d_model", self)
-        dtype = checks.floating_dtype(dtype, "dtype", self)
+        floating = checks.floating_dtype(dtype, "dtype", self)
         rng = np.random.default_rng(rng)
-        weight = rng.standard_normal((self.max_len, self.d_model), dtype=dtype)
+        weight = rng.standard_normal((self.max_len, self.d_model), dtype=floating)
         self.weight = Parameter(weight)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"max_len={self.max_len}, d_model={self.d_model}"
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x plus the first T rows of ``weight``."""
-        checks.array(x, "x", self, dtype=self.weight.dtype)
-        if x.ndim != 3 or x.shape[2] != self.d_model:
-            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
-                        x.shape, "a batch of sequences of d_model features")
-        if x.shape[1] > self.max_len:
-            checks.fail(ValueError, self, "x", f"at most max_len = {self.max_len} "
-                        "positions", x.shape[1], "build the layer with a larger "
-                        "max_len")
+        _check_sequences(x, self, self.d_model, self.max_len, self.weight.dtype)
         self.save_for_backward(x.shape)
         return x + self.weight.data[:x.shape[1]]
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Accumulate dL/dweight (the batch's sum at each position j < T, zero beyond);
         return dL/dx = dL/dy."""
         shape, = self.saved

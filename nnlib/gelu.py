@@ -42,7 +42,7 @@ def _exp_minus_square(y):
     return np.exp(-r * r) * np.exp(-(y - r) * (y + r))
 
 
-def erf(x):
+def erf(x: np.ndarray) -> np.ndarray:
     """The error function, elementwise: erf(x) = 2 / sqrt(pi) * integral of exp(-t^2)
     from 0 to x.
 
@@ -89,14 +89,14 @@ class GELU(Module):
         Which form to compute.
     """
 
-    def __init__(self, approximate="none"):
+    def __init__(self, approximate: str = "none") -> None:
         self.approximate = checks.one_of(approximate, "approximate", self,
                                          ("none", "tanh"))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """x Phi(x), exactly or with the tanh approximation. x and Phi(x) (or the tanh)
         are kept for backward, which then needs no second erf."""
         checks.array(x, "x", self, dtype="floating")
@@ -108,7 +108,8 @@ class GELU(Module):
         self.save_for_backward(x, cdf)
         return x * cdf
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dx = dL/dy GELU'(x): Phi(x) + x phi(x), or the tanh form's derivative."""
         x, saved = self.saved
         checks.gradient(grad_output, self, x.shape, x.dtype)

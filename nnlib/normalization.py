@@ -3,8 +3,8 @@
 
 Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
 
-import numbers
 import numpy as np
+import numpy.typing as npt
 from nnlib import Module, Parameter, checks
 
 __all__ = ["LayerNorm"]
@@ -43,16 +43,16 @@ class LayerNorm(Module):
         Shape ``normalized_shape``; None without ``elementwise_affine`` (or ``bias``).
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 dtype=np.float64):
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (normalized_shape,)
-        if not isinstance(normalized_shape, (tuple, list)):
-            checks.fail(TypeError, self, "normalized_shape",
-                        "an int or a tuple of ints", repr(normalized_shape),
-                        "pass D, or (D1, D2) for two dimensions")
+    def __init__(self, normalized_shape: int | tuple[int, ...] | list[int],
+                 eps: float = 1e-5, elementwise_affine: bool = True, bias: bool = True,
+                 dtype: npt.DTypeLike = np.float64) -> None:
+        dims = normalized_shape
+        dims = (dims,) if isinstance(dims, (int, np.integer)) else dims
+        dims = tuple(dims) if isinstance(dims, list) else dims
+        checks.instance(dims, "normalized_shape", self, tuple,
+                        "pass an int D, or a tuple (D1, D2) for two dimensions")
         self.normalized_shape = tuple(checks.positive_int(d, "normalized_shape", self)
-                                      for d in normalized_shape)
+                                      for d in dims)
         self.eps = checks.real(eps, "eps", self, "(0, inf)")
         dtype = checks.floating_dtype(dtype, "dtype", self)
         self.elementwise_affine = bool(elementwise_affine)
@@ -60,11 +60,11 @@ class LayerNorm(Module):
         self.weight = Parameter(np.ones(shape, dtype)) if affine else None
         self.bias = Parameter(np.zeros(shape, dtype)) if affine and bias else None
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """Normalize over the trailing ``normalized_shape`` dimensions; scale, shift."""
         dtype = "floating" if self.weight is None else self.weight.dtype
         checks.array(x, "x", self, shape=(..., *self.normalized_shape), dtype=dtype)
@@ -81,7 +81,8 @@ class LayerNorm(Module):
             y += self.bias.data
         return y
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Accumulate dL/dweight = sum(G x_hat) and dL/dbias = sum(G) over the leading
         dimensions; return dL/dx = (H - mean(H) - x_hat mean(H x_hat)) / sigma_hat with
         H = weight G and the means over the normalized dimensions."""

@@ -4,6 +4,7 @@
 Derived in chapter 16, "A small transformer" (chapters/16_transformer.ipynb)."""
 
 import numpy as np
+import numpy.typing as npt
 from nnlib import (GELU, Embedding, LayerNorm, LearnedPositionalEncoding, Linear,
                    Module, MultiheadAttention, checks)
 
@@ -50,8 +51,11 @@ class TransformerBlock(Module):
     activation : GELU
     """
 
-    def __init__(self, d_model, nhead, dim_feedforward=None, layer_norm_eps=1e-5,
-                 causal=True, rng=None, dtype=np.float64):
+    def __init__(self, d_model: int, nhead: int,
+                 dim_feedforward: int | None = None,
+                 layer_norm_eps: float = 1e-5, causal: bool = True,
+                 rng: np.random.Generator | int | None = None,
+                 dtype: npt.DTypeLike = np.float64) -> None:
         d = self.d_model = checks.positive_int(d_model, "d_model", self)
         width = 4 * d if dim_feedforward is None else dim_feedforward
         self.dim_feedforward = checks.positive_int(width, "dim_feedforward", self)
@@ -64,17 +68,16 @@ class TransformerBlock(Module):
         self.activation = GELU()
         self.linear2 = Linear(self.dim_feedforward, d, rng=rng, dtype=dtype)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"TransformerBlock(d_model={self.d_model}, nhead="
                 f"{self.self_attn.num_heads}, dim_feedforward={self.dim_feedforward}, "
                 f"causal={self.causal})")
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """The attention sublayer, then the MLP sublayer, each added to its input."""
-        checks.array(x, "x", self, dtype=self.norm1.weight.dtype)
-        if x.ndim != 3 or x.shape[2] != self.d_model:
-            checks.fail(ValueError, self, "x", f"of shape (N, T, {self.d_model})",
-                        x.shape, "a batch of sequences of d_model features")
+        checks.array(x, "x", self, shape=(None, None, self.d_model),
+                     dtype=self.linear1.weight.dtype, fix="a batch of N sequences of T "
+                     f"positions, (N, T, {self.d_model})")
         n, t, d = x.shape
         self.save_for_backward(x.shape)
         mask = np.triu(np.ones((t, t), dtype=bool), k=1) if self.causal else None
@@ -83,17 +86,20 @@ class TransformerBlock(Module):
         m = self.linear1(self.norm2(h).reshape(n * t, d))
         return h + self.linear2(self.activation(m)).reshape(n, t, d)
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dh = g + the MLP branch's gradient; dL/dx = dL/dh + the attention branch's
         (the sum of its query, key and value gradients). None with input_grad=False."""
         shape, = self.saved
-        g = checks.gradient(grad_output, self, shape, self.norm1.weight.dtype)
+        g = checks.gradient(grad_output, self, shape, self.linear1.weight.dtype)
         n, t, d = shape
         branch = self.linear2.backward(g.reshape(n * t, d))
         branch = self.linear1.backward(self.activation.backward(branch))
         g = g + self.norm2.backward(branch.reshape(n, t, d))        # dL/dh
-        branch = sum(self.self_attn.backward(g))                    # query, key, value
-        g = g + self.norm1.backward(branch)                         # dL/dx
+        grads = self.self_attn.backward(g)
+        assert grads is not None                                    # input_grad=True
+        dq, dk, dv = grads                          # one array as query, key and value
+        g = g + self.norm1.backward(dq + dk + dv)                   # dL/dx
         return g if input_grad else None
 
 
@@ -134,8 +140,10 @@ class TransformerLM(Module):
         d_model to vocab_size.
     """
 
-    def __init__(self, vocab_size, d_model, nhead, num_layers, max_len,
-                 dim_feedforward=None, rng=None, dtype=np.float64):
+    def __init__(self, vocab_size: int, d_model: int, nhead: int, num_layers: int,
+                 max_len: int, dim_feedforward: int | None = None,
+                 rng: np.random.Generator | int | None = None,
+                 dtype: npt.DTypeLike = np.float64) -> None:
         rng = np.random.default_rng(rng)
         num_layers = checks.positive_int(num_layers, "num_layers", self)
         self.embedding = Embedding(vocab_size, d_model, rng=rng, dtype=dtype)
@@ -146,7 +154,7 @@ class TransformerLM(Module):
         self.norm = LayerNorm(d_model, dtype=dtype)
         self.head = Linear(d_model, vocab_size, rng=rng, dtype=dtype)
 
-    def forward(self, tokens):
+    def forward(self, tokens: np.ndarray) -> np.ndarray:
         """Logits (N, T, vocab_size) for tokens (N, T)."""
         x = self.position(self.embedding(tokens))
         for block in self.blocks:
@@ -155,19 +163,19 @@ class TransformerLM(Module):
         self.save_for_backward((n, t, self.head.out_features))
         return self.head(self.norm(x).reshape(n * t, d)).reshape(n, t, -1)
 
-    def backward(self, grad_output, input_grad=False):
+    def backward(self, grad_output: np.ndarray, input_grad: bool = False) -> None:
         """Accumulate every parameter's gradient from dL/dlogits; return None."""
         shape, = self.saved
         g = checks.gradient(grad_output, self, shape, self.head.weight.dtype)
         n, t, v = shape
         g = self.head.backward(g.reshape(n * t, v)).reshape(n, t, -1)
-        g = self.norm.backward(g)
-        for block in reversed(self.blocks):
-            g = block.backward(g)
-        self.embedding.backward(self.position.backward(g))
+        for layer in [self.norm, *reversed(self.blocks), self.position]:
+            g = layer.backward(g)
+            assert g is not None                                    # input_grad=True
+        self.embedding.backward(g)
         return None
 
-    def generate(self, tokens, steps):
+    def generate(self, tokens: np.ndarray, steps: int) -> np.ndarray:
         """Append ``steps`` tokens to each sequence of ``tokens`` (N, T), each the
         argmax of the logits at the last position; returns (N, T + steps)."""
         steps = checks.positive_int(steps, "steps", self)

@@ -396,11 +396,13 @@ def test_float32_end_to_end():
                                                   r"got 10; choose num_heads among \[1, 2, 5, 10\]"),
     (dict(embed_dim=0, num_heads=1), ValueError, "embed_dim must be a positive integer"),
     (dict(embed_dim=8, num_heads=2.0), TypeError, "num_heads must be a positive integer"),
-    (dict(embed_dim=8, num_heads=2, dropout=0.1), ValueError, "dropout must be 0.0"),
-    (dict(embed_dim=8, num_heads=2, add_bias_kv=True), ValueError, "add_bias_kv must be False"),
-    (dict(embed_dim=8, num_heads=2, add_zero_attn=True), ValueError, "add_zero_attn must be False"),
-    (dict(embed_dim=8, num_heads=2, kdim=4), ValueError, "kdim must be None or embed_dim = 8"),
-    (dict(embed_dim=8, num_heads=2, vdim=4), ValueError, "vdim must be None or embed_dim = 8"),
+    (dict(embed_dim=8, num_heads=2, dropout=0.1), ValueError, "dropout must be one of 0.0, got 0.1; "
+                                                                "attention dropout is not implemented"),
+    (dict(embed_dim=8, num_heads=2, add_bias_kv=True), ValueError, "add_bias_kv must be one of False, got True"),
+    (dict(embed_dim=8, num_heads=2, add_zero_attn=True), ValueError, "add_zero_attn must be one of False, got True"),
+    (dict(embed_dim=8, num_heads=2, kdim=4), ValueError, "kdim must be one of None, 8, got 4; keys and values "
+                                                           "must have the query's width"),
+    (dict(embed_dim=8, num_heads=2, vdim=4), ValueError, "vdim must be one of None, 8, got 4"),
     (dict(embed_dim=8, num_heads=2, dtype=np.int32), ValueError, "dtype must be float32 or float64"),
 ])
 def test_construction_errors(kwargs, error, match):
@@ -412,11 +414,11 @@ def test_forward_errors_name_the_argument():
     layer = MultiheadAttention(8, 2, rng=0)
     x = np.zeros((2, 5, 8))
     causal = np.triu(np.ones((5, 5), dtype=bool), k=1)
-    with pytest.raises(ValueError, match=r"query must be of shape \(N, L, 8\), got \(5, 8\); "
-                                         "nnlib takes batches only"):
+    with pytest.raises(ValueError, match=r"query must be of shape \(N, C, 8\), got \(5, 8\); "
+                                         r"query is \(N, L, E\); nnlib takes batches only"):
         layer(x[0], x[0], x[0])
-    with pytest.raises(ValueError, match=r"key must be of shape \(N, S, 8\) with query's N = 2, "
-                                         r"got \(3, 5, 8\)"):
+    with pytest.raises(ValueError, match=r"key must be of shape \(2, C, 8\), got \(3, 5, 8\); "
+                                         r"key is \(N, S, E\) with query's N = 2"):
         layer(x, np.zeros((3, 5, 8)), np.zeros((3, 5, 8)))
     with pytest.raises(ValueError, match=r"value must be of shape \(2, 5, 8\), got \(2, 4, 8\)"):
         layer(x, x, x[:, :4])
@@ -428,8 +430,8 @@ def test_forward_errors_name_the_argument():
                                          "dtype int64; a boolean mask is True where attention "
                                          "is not allowed"):
         layer(x, x, x, attn_mask=causal.astype(np.int64))
-    with pytest.raises(ValueError, match=r"attn_mask must be of shape \(L, S\) = \(5, 5\) or "
-                                         r"\(N \* num_heads, L, S\) = \(4, 5, 5\), got \(2, 5, 5\)"):
+    with pytest.raises(ValueError, match=r"attn_mask's shape must be one of \(5, 5\), \(4, 5, 5\), "
+                                         r"got \(2, 5, 5\); \(L, S\) or \(N \* num_heads, L, S\)"):
         layer(x, x, x, attn_mask=np.zeros((2, 5, 5), dtype=bool))
     with pytest.raises(ValueError, match=r"key_padding_mask must be of shape \(2, 5\), got \(5,\)"):
         layer(x, x, x, key_padding_mask=np.zeros(5, dtype=bool))
@@ -447,10 +449,11 @@ def test_backward_before_forward_is_refused():
 
 def test_sdpa_errors():
     q = np.zeros((2, 3, 4))
-    with pytest.raises(ValueError, match=r"key must be of shape \(\.\.\., S, 4\) with query's "
-                                         r"leading dimensions \(2,\), got \(2, 5, 3\)"):
+    with pytest.raises(ValueError, match=r"key must be of shape \(2, C, 4\), got \(2, 5, 3\); key is "
+                                         r"\(\.\.\., S, 4\) with query's leading dimensions \(2,\)"):
         scaled_dot_product_attention(q, np.zeros((2, 5, 3)), np.zeros((2, 5, 3)))
-    with pytest.raises(ValueError, match=r"value must be of shape \(\.\.\., 3, Ev\)"):
+    with pytest.raises(ValueError, match=r"value must be of shape \(2, 3, L\), got \(2, 4, 4\); "
+                                         r"value is \(\.\.\., 3, Ev\)"):
         scaled_dot_product_attention(q, q, np.zeros((2, 4, 4)))
     with pytest.raises(ValueError, match="key must be float64, got float32"):
         scaled_dot_product_attention(q, q.astype(np.float32), q)

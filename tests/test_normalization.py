@@ -74,8 +74,8 @@ def test_accumulation_input_grad_and_state():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(normalized_shape=0), ValueError, "normalized_shape must be a positive integer, got 0"),
-    (dict(normalized_shape=2.0), TypeError, "normalized_shape must be an int or a tuple of ints, "
-                                            r"got 2.0; pass D, or \(D1, D2\)"),
+    (dict(normalized_shape=2.0), TypeError, "normalized_shape must be a tuple, got float; "
+                                            r"pass an int D, or a tuple \(D1, D2\)"),
     (dict(normalized_shape=(3, -1)), ValueError, "normalized_shape must be a positive integer"),
     (dict(normalized_shape=3, eps=0), ValueError, r"eps must be a real number in \(0, inf\)"),
     (dict(normalized_shape=3, dtype=np.int64), ValueError, "dtype must be float32 or float64"),
@@ -83,6 +83,11 @@ def test_accumulation_input_grad_and_state():
 def test_constructor_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         LayerNorm(**kwargs)
+
+
+def test_normalized_shape_may_be_an_int_a_tuple_or_a_list():
+    assert LayerNorm(3).normalized_shape == (3,)
+    assert LayerNorm((2, 3)).normalized_shape == LayerNorm([2, 3]).normalized_shape == (2, 3)
 
 
 def test_forward_and_backward_errors():
