@@ -7,6 +7,8 @@ its pair of converters, which ``register_converter`` and ``register_layer`` exte
 Derived in "Using nnlib after the book" (chapters/using_nnlib.ipynb)."""
 
 import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 import numpy as np
 from nnlib import checks
 from nnlib.module import Module
@@ -31,12 +33,17 @@ from nnlib.transformer import TransformerBlock, TransformerLM
 __all__ = ["register_converter", "to_torch", "from_torch", "register_layer"]
 
 
+if TYPE_CHECKING:                    # for the hints only: nnlib imports no PyTorch
+    import torch
+
 _TO_TORCH = {}       # nnlib class -> converter(layer, conversion) -> torch.nn.Module
 _FROM_TORCH = {}     # torch.nn class name -> converter(module, conversion) -> layer
-_REFUSED = {}        # nnlib class -> (why torch.nn has no such layer, what to do)
+# nnlib class -> (why torch.nn has no such layer, what to do instead)
+_REFUSED: dict[type[Module], tuple[str, str]] = {}
 
 
-def register_converter(nnlib_class, torch_name, to_torch, from_torch):
+def register_converter(nnlib_class: type[Module], torch_name: str, to_torch: Callable,
+                       from_torch: Callable) -> None:
     """Teach ``to_torch`` and ``from_torch`` a layer: ``nnlib_class`` and the PyTorch
     class ``torch.nn.<torch_name>``.
 
@@ -184,7 +191,7 @@ def _named_modules(module, path=""):
         yield from _named_modules(child, f"{path}.{name}" if path else name)
 
 
-def to_torch(model):
+def to_torch(model: Module) -> "torch.nn.Module":
     """The ``torch.nn`` module with ``model``'s architecture, weights and mode.
 
     Derived in "Using nnlib after the book". Each layer becomes the PyTorch layer of the
@@ -222,7 +229,8 @@ def to_torch(model):
     return conversion.convert(model)
 
 
-def from_torch(module, rng=None):
+def from_torch(module: "torch.nn.Module",
+               rng: np.random.Generator | int | None = None) -> Module:
     """The nnlib model with ``module``'s architecture, weights and mode.
 
     Derived in "Using nnlib after the book". The inverse of ``to_torch``: each layer of
@@ -252,7 +260,10 @@ def from_torch(module, rng=None):
     return _Conversion("from_torch", torch, np.random.default_rng(rng)).convert(module)
 
 
-def register_layer(nnlib_class, arguments=(), transposed=(), only=None, seeded=False):
+def register_layer(nnlib_class: type[Module], arguments: tuple[str, ...] = (),
+                   transposed: tuple[str, ...] = (),
+                   only: dict[str, object] | None = None,
+                   seeded: bool = False) -> None:
     """Register the converters of a layer that takes and stores its arguments, and names
     its arrays, as its PyTorch class of the same name does.
 
