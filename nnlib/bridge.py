@@ -6,6 +6,9 @@ its pair of converters, which ``register_converter`` and ``register_layer`` exte
 
 Derived in "Using nnlib after the book" (chapters/using_nnlib.ipynb)."""
 
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 import numpy as np
 from nnlib import checks
 from nnlib.module import Module
@@ -18,15 +21,29 @@ from nnlib.linear import Linear
 from nnlib.losses import MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
 from nnlib.pooling import MaxPool2d, AvgPool2d
 from nnlib.sequential import Sequential
+from nnlib.losses import L1Loss, HuberLoss
+from nnlib.container import ModuleList, ModuleDict
+from nnlib.embedding import Embedding
+from nnlib.normalization import LayerNorm
+from nnlib.gelu import GELU
+from nnlib.attention import MultiheadAttention
+from nnlib.embedding import SinusoidalPositionalEncoding, LearnedPositionalEncoding
+from nnlib.transformer import TransformerBlock, TransformerLM
 
 __all__ = ["register_converter", "to_torch", "from_torch", "register_layer"]
 
 
+if TYPE_CHECKING:                    # for the hints only: nnlib imports no PyTorch
+    import torch
+
 _TO_TORCH = {}       # nnlib class -> converter(layer, conversion) -> torch.nn.Module
 _FROM_TORCH = {}     # torch.nn class name -> converter(module, conversion) -> layer
+# nnlib class -> (why torch.nn has no such layer, what to do instead)
+_REFUSED: dict[type[Module], tuple[str, str]] = {}
 
 
-def register_converter(nnlib_class, torch_name, to_torch, from_torch):
+def register_converter(nnlib_class: type[Module], torch_name: str, to_torch: Callable,
+                       from_torch: Callable) -> None:
     """Teach ``to_torch`` and ``from_torch`` a layer: ``nnlib_class`` and the PyTorch
     class ``torch.nn.<torch_name>``.
 
@@ -34,7 +51,7 @@ def register_converter(nnlib_class, torch_name, to_torch, from_torch):
     other library with the same arguments and copies of the same arrays; the bridge
     then gives it the training mode of the layer it converts, and converts a layer that
     sits at two places of a model once. A registration replaces an earlier one of the
-    same class or name.
+    same class or name, and the bridge's refusal of a layer that ``torch.nn`` lacks.
 
     Parameters
     ----------
@@ -56,11 +73,13 @@ def register_converter(nnlib_class, torch_name, to_torch, from_torch):
     ``conversion`` holds what the converters need besides the layer:
     ``conversion.torch``, the PyTorch package; ``conversion.child(layer, name)``, which
     converts the child ``name`` of a container; ``conversion.require(module, ok, name,
-    expected, got, fix)``, which refuses a setting; ``conversion.tensors(module,
-    weight=array, ...)``, which copies arrays into a PyTorch module's tensors;
-    ``conversion.array(module, "weight")``, a NumPy copy of a tensor;
-    ``conversion.dtype(array)``, the PyTorch dtype of an array; and ``conversion.rng``,
-    the generator that ``from_torch`` was given.
+    expected, got, fix)``, which refuses a setting; ``conversion.build(module,
+    nnlib_class, **arguments)``, which builds the nnlib layer and prefixes its refusal
+    with the module's path; ``conversion.tensors(module, weight=array, ...)``, which
+    copies arrays into a PyTorch module's tensors; ``conversion.array(module,
+    "weight")``, a NumPy copy of a tensor (a dotted name such as ``"out_proj.weight"``
+    reaches into a child); ``conversion.dtype(array)``, the PyTorch dtype of an array;
+    and ``conversion.rng``, the generator that ``from_torch`` was given.
     """
     owner = "register_converter"
     checks.instance(nnlib_class, "nnlib_class", owner, type)
@@ -70,6 +89,7 @@ def register_converter(nnlib_class, torch_name, to_torch, from_torch):
     checks.instance(torch_name, "torch_name", owner, str)
     _TO_TORCH[nnlib_class] = to_torch
     _FROM_TORCH[torch_name] = from_torch
+    _REFUSED.pop(nnlib_class, None)
 
 
 class _Conversion:
@@ -91,9 +111,13 @@ class _Conversion:
             table, key = _FROM_TORCH, type(layer).__name__
             if getattr(self.torch.nn, key, None) is not type(layer):
                 key = None                       # not a class of torch.nn itself
+        name = f'the layer at "{self.path}"' if self.path else "the model"
+        if key in _REFUSED:
+            why, fix = _REFUSED[key]
+            checks.fail(TypeError, self.owner, name, "a layer that torch.nn has",
+                        f"{key.__name__}, which it has not: {why}", fix)
         if key not in table:
             known = sorted(k if isinstance(k, str) else k.__name__ for k in table)
-            name = f'the layer at "{self.path}"' if self.path else "the model"
             checks.fail(TypeError, self.owner, name, "a layer the bridge converts ("
                         + ", ".join(known) + ")", type(layer).__name__,
                         "register one with nnlib.register_layer or "
@@ -120,6 +144,13 @@ class _Conversion:
             checks.fail(ValueError, self.owner, f"{name} of {self.where(layer)}",
                         expected, got, fix)
 
+    def build(self, module, nnlib_class, **arguments):
+        """``nnlib_class(**arguments)``; its refusal prefixed with the module's path."""
+        try:
+            return nnlib_class(**arguments)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"from_torch: {self.where(module)}: {error}") from None
+
     def dtype(self, array):
         return getattr(self.torch, array.dtype.name)     # torch.float32 or .float64
 
@@ -127,14 +158,20 @@ class _Conversion:
         with self.torch.no_grad():
             for name, array in arrays.items():
                 tensor = self.torch.from_numpy(np.ascontiguousarray(array))
-                getattr(module, name).copy_(tensor)       # of the same dtype and shape
+                _tensor(module, name).copy_(tensor)       # of the same dtype and shape
 
     def array(self, module, name):
-        tensor = getattr(module, name).detach()
+        tensor = _tensor(module, name).detach()
         floating = tensor.dtype in (self.torch.float32, self.torch.float64)
         self.require(module, floating, f"the dtype of {name}", "float32 or float64",
                      tensor.dtype, "convert the module with .float() or .double()")
         return tensor.cpu().numpy().copy()
+
+
+def _tensor(module, name):
+    """``module.<name>``, where a dotted name such as ``"out_proj.weight"`` is
+    looked up child by child."""
+    return functools.reduce(getattr, name.split("."), module)
 
 
 def _import_torch(owner):
@@ -154,14 +191,16 @@ def _named_modules(module, path=""):
         yield from _named_modules(child, f"{path}.{name}" if path else name)
 
 
-def to_torch(model):
+def to_torch(model: Module) -> "torch.nn.Module":
     """The ``torch.nn`` module with ``model``'s architecture, weights and mode.
 
     Derived in "Using nnlib after the book". Each layer becomes the PyTorch layer of the
     same name and arguments, with copies of its parameters and buffers in their dtype
     (float32 stays float32), in the same training or evaluation mode; ``Sequential``
-    becomes ``torch.nn.Sequential``. ``Linear``'s weight, (in_features, out_features),
-    is transposed to PyTorch's (out_features, in_features). Batch normalization gets
+    becomes ``torch.nn.Sequential``, ``ModuleList`` and ``ModuleDict`` PyTorch's.
+    ``Linear``'s weight, (in_features, out_features), is transposed to PyTorch's
+    (out_features, in_features), also inside ``MultiheadAttention`` (``out_proj``),
+    whose other parameters map one to one. Batch normalization gets
     PyTorch's ``num_batches_tracked`` as 0: nnlib does not count batches, and PyTorch
     uses the count only with ``momentum=None``, which nnlib does not have. Gradients
     and an optimizer's state are not converted.
@@ -171,7 +210,10 @@ def to_torch(model):
     model : Module
         An nnlib layer or model. Every module in it must be of a class that the bridge
         converts; the first one that is not is named, by its path in the model and its
-        class, in a ``TypeError`` raised before PyTorch is imported.
+        class, in a ``TypeError`` raised before PyTorch is imported. The layers that
+        ``torch.nn`` has no class for (the positional encodings, ``TransformerBlock``,
+        ``TransformerLM``) are refused so, and the message says why and what to write
+        in PyTorch instead.
 
     Returns
     -------
@@ -187,7 +229,8 @@ def to_torch(model):
     return conversion.convert(model)
 
 
-def from_torch(module, rng=None):
+def from_torch(module: "torch.nn.Module",
+               rng: np.random.Generator | int | None = None) -> Module:
     """The nnlib model with ``module``'s architecture, weights and mode.
 
     Derived in "Using nnlib after the book". The inverse of ``to_torch``: each layer of
@@ -217,7 +260,10 @@ def from_torch(module, rng=None):
     return _Conversion("from_torch", torch, np.random.default_rng(rng)).convert(module)
 
 
-def register_layer(nnlib_class, arguments=(), transposed=(), only=None, seeded=False):
+def register_layer(nnlib_class: type[Module], arguments: tuple[str, ...] = (),
+                   transposed: tuple[str, ...] = (),
+                   only: dict[str, object] | None = None,
+                   seeded: bool = False) -> None:
     """Register the converters of a layer that takes and stores its arguments, and names
     its arrays, as its PyTorch class of the same name does.
 
@@ -269,10 +315,7 @@ def register_layer(nnlib_class, arguments=(), transposed=(), only=None, seeded=F
                   if t.is_floating_point()}     # not num_batches_tracked, an integer
         extra = {"dtype": next(iter(arrays.values())).dtype} if arrays else {}
         extra.update({"rng": c.rng} if seeded else {})
-        try:
-            layer = nnlib_class(**settings(module), **extra)
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"from_torch: {c.where(module)}: {error}") from None
+        layer = c.build(module, nnlib_class, **settings(module), **extra)
         names = list(layer.state_dict())
         c.require(module, sorted(names) == sorted(arrays), "the arrays",
                   ", ".join(names) or "none", ", ".join(arrays) or "none",
@@ -322,3 +365,91 @@ def _sequential_from_torch(module, c):
 
 register_converter(Sequential, "Sequential", _sequential_to_torch,
                    _sequential_from_torch)
+
+
+register_layer(L1Loss, only={"reduction": "mean"})
+register_layer(HuberLoss, ("delta",), only={"reduction": "mean"})
+register_layer(Embedding, ("num_embeddings", "embedding_dim"), only={
+    "padding_idx": None, "max_norm": None, "scale_grad_by_freq": False,
+    "sparse": False})
+register_layer(LayerNorm, ("normalized_shape", "eps", "elementwise_affine", "bias"))
+register_layer(GELU, ("approximate",))
+
+
+def _list_to_torch(model, c):
+    return c.torch.nn.ModuleList([c.child(layer, i) for i, layer in enumerate(model)])
+
+
+def _list_from_torch(module, c):
+    return ModuleList([c.child(layer, k) for k, layer in module._modules.items()])
+
+
+def _dict_to_torch(model, c):
+    return c.torch.nn.ModuleDict({k: c.child(layer, k) for k, layer in model.items()})
+
+
+def _dict_from_torch(module, c):
+    return ModuleDict({k: c.child(layer, k) for k, layer in module._modules.items()})
+
+
+register_converter(ModuleList, "ModuleList", _list_to_torch, _list_from_torch)
+register_converter(ModuleDict, "ModuleDict", _dict_to_torch, _dict_from_torch)
+
+
+def _attention_to_torch(layer, c):
+    state = layer.state_dict()              # in_proj_weight, ..., out_proj.bias
+    state["out_proj.weight"] = state["out_proj.weight"].T      # (in, out) -> (out, in)
+    module = c.torch.nn.MultiheadAttention(
+        layer.embed_dim, layer.num_heads, bias=layer.in_proj_bias is not None,
+        batch_first=layer.batch_first, dtype=c.dtype(state["in_proj_weight"]))
+    c.tensors(module, **state)
+    module.out_proj.training = layer.out_proj.training
+    return module
+
+
+def _attention_from_torch(module, c):
+    dtype = c.array(module, "out_proj.weight").dtype
+    layer = c.build(module, MultiheadAttention, embed_dim=module.embed_dim,
+                    num_heads=module.num_heads, dropout=module.dropout,
+                    bias=module.in_proj_bias is not None,
+                    add_bias_kv=module.bias_k is not None,
+                    add_zero_attn=module.add_zero_attn, kdim=module.kdim,
+                    vdim=module.vdim, batch_first=module.batch_first, dtype=dtype)
+    names = list(layer.state_dict())
+    c.require(module, sorted(names) == sorted(module.state_dict()), "the arrays",
+              ", ".join(names), ", ".join(module.state_dict()),
+              "nnlib's MultiheadAttention has exactly these")
+    state = {name: c.array(module, name) for name in names}
+    state["out_proj.weight"] = state["out_proj.weight"].T
+    layer.load_state_dict(state)
+    layer.out_proj.training = module.out_proj.training
+    return layer
+
+
+register_converter(MultiheadAttention, "MultiheadAttention", _attention_to_torch,
+                   _attention_from_torch)
+
+
+_REFUSED.update({
+    SinusoidalPositionalEncoding: (
+        "torch.nn has no positional encoding (PyTorch's tutorials write their own)",
+        "in PyTorch, add torch.from_numpy(layer.pe[:T]).to(x.dtype) to the input x "
+        "(N, T, d_model)"),
+    LearnedPositionalEncoding: (
+        "torch.nn has no layer that adds a table's first T rows to its input",
+        "in PyTorch, add emb(torch.arange(T)) to the input, where emb = "
+        "torch.nn.Embedding(max_len, d_model) holds a copy of layer.weight"),
+    TransformerBlock: (
+        "torch.nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, "
+        "dropout=0.0, activation='gelu', batch_first=True, norm_first=True) computes "
+        "it only when it is called with the causal mask, which it does not hold",
+        "in PyTorch, give such a layer to_torch() of the block's norm1, self_attn, "
+        "norm2, linear1 and linear2, and call it with src_mask=torch.nn.Transformer."
+        "generate_square_subsequent_mask(T) and is_causal=True (if block.causal)"),
+    TransformerLM: (
+        "torch.nn has no decoder-only language model (nn.Transformer is an "
+        "encoder-decoder)",
+        "in PyTorch, write its forward pass in a module of your own, from to_torch() "
+        "of its embedding, norm and head, its positions and its blocks as their "
+        "messages say"),
+})

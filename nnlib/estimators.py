@@ -6,7 +6,10 @@ first used.
 
 Derived in "Using nnlib after the book" (chapters/using_nnlib.ipynb)."""
 
+from collections.abc import Callable
+from typing import TypeVar
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -15,19 +18,26 @@ from nnlib.activations import ReLU, Softmax
 from nnlib.linear import Linear
 from nnlib.losses import CrossEntropyLoss, MSELoss
 from nnlib.module import Module
-from nnlib.optim import Adam
+from nnlib.optim import Adam, Optimizer
 from nnlib.sequential import Sequential
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
+
+
+_Builder = Callable[[int, int, np.random.Generator], Module]   # (n_in, n_out, rng)
 
 
 class _NeuralNet(BaseEstimator):
     """What the classifier and the regressor share: their arguments (described in
     ``NeuralNetClassifier``), the network, its training and its outputs."""
 
-    def __init__(self, module=None, hidden_layer_sizes=(100,), loss=None,
-                 optimizer=Adam, lr=0.01, optimizer_kwargs=None, epochs=10,
-                 batch_size=32, shuffle=True, random_state=None):
+    def __init__(self, module: _Builder | None = None,
+                 hidden_layer_sizes: tuple[int, ...] = (100,),
+                 loss: Callable[[], Module] | None = None,
+                 optimizer: Callable[..., Optimizer] = Adam, lr: float = 0.01,
+                 optimizer_kwargs: dict[str, object] | None = None, epochs: int = 10,
+                 batch_size: int | None = 32, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None) -> None:
         self.module = module
         self.hidden_layer_sizes = hidden_layer_sizes
         self.loss = loss
@@ -59,14 +69,15 @@ class _NeuralNet(BaseEstimator):
             return np.random.default_rng(self.random_state.randint(2**31))
         return np.random.default_rng(self.random_state)
 
-    def fit(self, X, y):
+    def fit(self: "_Estimator", X: ArrayLike, y: ArrayLike) -> "_Estimator":
         """Train a new network on X, of shape (N, n_features), and y (see the class);
         return the estimator, whose ``model_`` is the network and ``history_`` its
         ``History``."""
-        X, y = validate_data(self, X, y, dtype=("float64", "float32"), **self._y_checks)
-        targets, n_outputs = self._targets(y)
+        X_valid, y_valid = validate_data(self, X, y, dtype=("float64", "float32"),
+                                         **self._y_checks)
+        targets, n_outputs = self._targets(y_valid)
         rng = self._generator()
-        model = self._network(X.shape[1], n_outputs, rng)
+        model = self._network(X_valid.shape[1], n_outputs, rng)
         self._dtype = model.parameters()[0].dtype      # what the network computes in
         if targets.dtype.kind == "f":
             targets = targets.astype(self._dtype, copy=False)
@@ -74,7 +85,7 @@ class _NeuralNet(BaseEstimator):
         optimizer = self.optimizer(model.parameters(), lr=self.lr,
                                    **(self.optimizer_kwargs or {}))
         self.history_ = training.fit(
-            model, loss_fn, optimizer, X.astype(self._dtype, copy=False), targets,
+            model, loss_fn, optimizer, X_valid.astype(self._dtype, copy=False), targets,
             epochs=self.epochs, batch_size=self.batch_size, shuffle=self.shuffle,
             rng=rng)
         self.model_ = model
@@ -85,6 +96,9 @@ class _NeuralNet(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=("float64", "float32"))
         return training.predict(self.model_, X.astype(self._dtype, copy=False))
+
+
+_Estimator = TypeVar("_Estimator", bound=_NeuralNet)    # fit returns its estimator
 
 
 class NeuralNetClassifier(ClassifierMixin, _NeuralNet):
@@ -137,19 +151,19 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNet):
     """
 
     _default_loss = CrossEntropyLoss
-    _y_checks = {}                        # y: one label per sample
+    _y_checks: dict[str, bool] = {}       # y: one label per sample
 
     def _targets(self, y):
         check_classification_targets(y)   # refuses continuous values
         self.classes_, labels = np.unique(y, return_inverse=True)
         return labels.reshape(-1), len(self.classes_)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """The probability of each class, in the order of ``classes_``: shape (N,
         n_classes), the softmax of the network's outputs."""
         return Softmax()(self._outputs(X))
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class of each sample, shape (N,)."""
         outputs = self._outputs(X)        # NotFittedError before fit
         return self.classes_[outputs.argmax(axis=1)]
@@ -174,7 +188,7 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNet):
         y = y.reshape(len(y), -1)
         return y, y.shape[1]
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The predicted targets, of shape (N,) or (N, n_outputs) as ``y`` was."""
         outputs = self._outputs(X)
         return outputs[:, 0] if self._single_output else outputs
