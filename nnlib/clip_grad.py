@@ -59,10 +59,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                     "(0, inf]")
     norms = np.array([np.linalg.norm(g.reshape(-1), p) for g in grads], np.float64)
     total = float(np.linalg.norm(norms, p)) if grads else 0.0
-    if error_if_nonfinite and not math.isfinite(total):
-        checks.fail(ValueError, owner, "the total norm of the gradients", "finite",
-                    total, "a gradient holds NaN or inf; with error_if_nonfinite=False "
-                    "they are scaled by it anyway, as in PyTorch")
+    if error_if_nonfinite:                      # a norm is >= 0: finite means < inf
+        checks.real(total, "the total norm of the gradients", owner, "[0, inf)",
+                    "a gradient holds NaN or inf; with error_if_nonfinite=False they "
+                    "are scaled by it anyway, as in PyTorch")
     coefficient = max_norm / (total + 1e-6)
     if not coefficient >= 1.0:                  # below 1, or NaN (PyTorch scales by it)
         with np.errstate(invalid="ignore"):      # inf * 0 is NaN, as in PyTorch

@@ -9,6 +9,7 @@ Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
 import math
 import numbers
 from nnlib import checks
+from nnlib.optim import _refuse_state_dict
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "OneCycleLR", "ReduceLROnPlateau"]
@@ -90,11 +91,9 @@ class LRScheduler:
         own = self.state_dict()
         wrong = sorted(map(str, set(own) ^ set(state_dict))) or [
             name for name in own if _kind(state_dict[name]) is not _kind(own[name])]
-        if wrong:
-            checks.fail(ValueError, owner, "state_dict",
-                        f"the state of this {type(self).__name__}",
-                        "entries that do not fit: " + ", ".join(wrong),
-                        "load the state dict of a scheduler of the same class")
+        problems = [f"entries that do not fit: {', '.join(wrong)}"] if wrong else []
+        _refuse_state_dict(owner, problems, f"the state of this {type(self).__name__}",
+                           "load the state dict of a scheduler of the same class")
         self.__dict__.update(state_dict)
 
 
@@ -325,8 +324,8 @@ class OneCycleLR(LRScheduler):
         self.max_momentum = checks.real(max_momentum, "max_momentum", owner, "[0, 1)")
         self.cycle_momentum = bool(cycle_momentum)
         self.use_beta1 = hasattr(optimizer, "betas")       # Adam's beta1, or momentum
-        if self.cycle_momentum and not (self.use_beta1
-                                        or hasattr(optimizer, "momentum")):
+        has_momentum = self.use_beta1 or hasattr(optimizer, "momentum")
+        if self.cycle_momentum and not has_momentum:
             checks.fail(ValueError, owner, "optimizer", "one with a momentum or betas "
                         "when cycle_momentum=True", type(optimizer).__name__,
                         "pass cycle_momentum=False")
@@ -487,11 +486,13 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 def _count(value, name, owner):
-    """Return ``value`` as an int if it is an integer >= 0: a number of epochs."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        checks.fail(TypeError, owner, name, "an integer >= 0", repr(value))
-    if value < 0:
-        checks.fail(ValueError, owner, name, "an integer >= 0", repr(value))
+    """Return ``value`` as an int if it is an integer >= 0, a number of epochs: the
+    non-negative variant of ``checks.positive_int``, with its policy (a bool is not an
+    integer; the wrong type is a ``TypeError``, a negative integer a ``ValueError``)."""
+    integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not (integer and value >= 0):
+        checks.fail(ValueError if integer else TypeError, owner, name,
+                    "an integer >= 0", repr(value))
     return int(value)
 
 

@@ -489,11 +489,11 @@ def _checked_state_dict(state_dict, optimizer, owner):
     checks.instance(state_dict, "state_dict", owner, dict)
     groups, state = state_dict.get("param_groups"), state_dict.get("state")
     group = groups[0] if isinstance(groups, list) and len(groups) == 1 else None
-    if set(state_dict) != {"state", "param_groups"} or not isinstance(group, dict) \
-            or not isinstance(state, dict):
-        checks.fail(ValueError, owner, "state_dict", "{'state': {...}, "
-                    "'param_groups': [{...}]}, made by Optimizer.state_dict()",
-                    f"a dict with the keys {sorted(map(str, state_dict))}")
+    well_formed = (set(state_dict) == {"state", "param_groups"}
+                   and isinstance(group, dict) and isinstance(state, dict))
+    _refuse_state_dict(owner, [] if well_formed else [
+        f"a dict with the keys {sorted(map(str, state_dict))}"], "{'state': {...}, "
+        "'param_groups': [{...}]}, made by Optimizer.state_dict()")
     names = sorted(set(group) - {"params", "t", "initial_lr"})
     n = len(optimizer.params)
     wrong = [] if names == sorted(optimizer._hyperparameters) else [
@@ -517,9 +517,15 @@ def _checked_state_dict(state_dict, optimizer, owner):
                              f"{p.dtype}")
             elif not isinstance(value, (np.ndarray, numbers.Real)):
                 wrong.append(f"state[{i}][{name!r}], a {type(value).__name__}")
-    if wrong:
-        checks.fail(ValueError, owner, "state_dict", "the state of this "
-                    "optimizer's parameters", "; ".join(wrong), "load it into an "
-                    "optimizer of the same class, on the same parameters (same "
-                    "order, shapes, dtypes)")
+    _refuse_state_dict(owner, wrong, "the state of this optimizer's parameters",
+                       "load it into an optimizer of the same class, on the same "
+                       "parameters (same order, shapes, dtypes)")
     return group, state
+
+
+def _refuse_state_dict(owner, problems, expected, fix=""):
+    """Raise ``ValueError`` naming every problem (a list of strings) found in a state
+    dict, if there is one: optimizers and schedulers check a state dict in full before
+    they load any of it."""
+    if problems:
+        checks.fail(ValueError, owner, "state_dict", expected, "; ".join(problems), fix)
