@@ -5,6 +5,7 @@
 Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
 
 import math
+from collections.abc import Iterable
 import numpy as np
 from nnlib import checks
 from nnlib.module import Parameter
@@ -12,7 +13,9 @@ from nnlib.module import Parameter
 __all__ = ["clip_grad_norm_"]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float,
+                    norm_type: float | str = 2.0,
+                    error_if_nonfinite: bool = False) -> float:
     """Scale all the gradients by one factor so that their total norm is at most
     ``max_norm``; return the total norm they had.
 
