@@ -5,6 +5,7 @@
 Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
 
 import math
+from collections.abc import Iterable
 import numpy as np
 from nnlib import checks
 from nnlib.module import Parameter
@@ -12,7 +13,9 @@ from nnlib.module import Parameter
 __all__ = ["clip_grad_norm_"]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float,
+                    norm_type: float | str = 2.0,
+                    error_if_nonfinite: bool = False) -> float:
     """Scale all the gradients by one factor so that their total norm is at most
     ``max_norm``; return the total norm they had.
 
@@ -59,10 +62,10 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                     "(0, inf]")
     norms = np.array([np.linalg.norm(g.reshape(-1), p) for g in grads], np.float64)
     total = float(np.linalg.norm(norms, p)) if grads else 0.0
-    if error_if_nonfinite and not math.isfinite(total):
-        checks.fail(ValueError, owner, "the total norm of the gradients", "finite",
-                    total, "a gradient holds NaN or inf; with error_if_nonfinite=False "
-                    "they are scaled by it anyway, as in PyTorch")
+    if error_if_nonfinite:                      # a norm is >= 0: finite means < inf
+        checks.real(total, "the total norm of the gradients", owner, "[0, inf)",
+                    "a gradient holds NaN or inf; with error_if_nonfinite=False they "
+                    "are scaled by it anyway, as in PyTorch")
     coefficient = max_norm / (total + 1e-6)
     if not coefficient >= 1.0:                  # below 1, or NaN (PyTorch scales by it)
         with np.errstate(invalid="ignore"):      # inf * 0 is NaN, as in PyTorch

@@ -9,6 +9,8 @@ Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
 import math
 import numbers
 from nnlib import checks
+from nnlib import optim
+from nnlib.optim import _refuse_state_dict
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "OneCycleLR", "ReduceLROnPlateau"]
@@ -42,7 +44,7 @@ class LRScheduler:
         The number of ``step()`` calls so far.
     """
 
-    def __init__(self, optimizer):
+    def __init__(self, optimizer: optim.Optimizer) -> None:
         self.optimizer = optimizer                       # anything with a learning rate
         lr = checks.real(getattr(optimizer, "lr", None), "optimizer.lr",
                          type(self).__name__, "[0, inf)")
@@ -52,34 +54,34 @@ class LRScheduler:
         self.last_epoch = -1
         self.step()                                      # step 0, as in PyTorch
 
-    def get_lr(self):
+    def get_lr(self) -> float:
         """The learning rate of epoch ``last_epoch``, computed from the optimizer's
         current one (PyTorch's chainable form): a float. ``step()`` calls it."""
         raise NotImplementedError(f"{type(self).__name__} does not implement get_lr()")
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         """The learning rate after ``epoch`` steps when nothing else changes it: the
         closed form in ``base_lr`` (PyTorch's ``_get_closed_form_lr``), a float."""
         raise NotImplementedError(f"{type(self).__name__} does not implement lr_at()")
 
-    def step(self):
+    def step(self) -> None:
         """Advance one epoch and set the optimizer's learning rate to ``get_lr()``."""
         self.last_epoch += 1
         self.optimizer.lr = self.get_lr()
         self._last_lr = self.optimizer.lr
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The learning rate set last, in a one-element list (PyTorch has one per
         parameter group)."""
         return [self._last_lr]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, float | str | bool]:
         """The scheduler's state, as PyTorch's: every attribute but the optimizer, a
         dict of names to Python numbers, strings and bools (nothing to copy)."""
         return {name: value for name, value in vars(self).items()
                 if name != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, float | str | bool]) -> None:
         """Continue from ``state_dict``, made by ``state_dict()`` of a scheduler of the
         same class. All or nothing: it must hold this scheduler's names, each with a
         value of the same kind (a bool, a number, a string); else ``ValueError``. The
@@ -90,11 +92,9 @@ class LRScheduler:
         own = self.state_dict()
         wrong = sorted(map(str, set(own) ^ set(state_dict))) or [
             name for name in own if _kind(state_dict[name]) is not _kind(own[name])]
-        if wrong:
-            checks.fail(ValueError, owner, "state_dict",
-                        f"the state of this {type(self).__name__}",
-                        "entries that do not fit: " + ", ".join(wrong),
-                        "load the state dict of a scheduler of the same class")
+        problems = [f"entries that do not fit: {', '.join(wrong)}"] if wrong else []
+        _refuse_state_dict(owner, problems, f"the state of this {type(self).__name__}",
+                           "load the state dict of a scheduler of the same class")
         self.__dict__.update(state_dict)
 
 
@@ -116,17 +116,18 @@ class StepLR(LRScheduler):
         The factor, >= 0.
     """
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
+    def __init__(self, optimizer: optim.Optimizer, step_size: int,
+                 gamma: float = 0.1) -> None:
         owner = type(self).__name__
         self.step_size = checks.positive_int(step_size, "step_size", owner)
         self.gamma = checks.real(gamma, "gamma", owner, "[0, inf)")
         super().__init__(optimizer)
 
-    def get_lr(self):
+    def get_lr(self) -> float:
         e, lr = self.last_epoch, self.optimizer.lr
         return lr * self.gamma if e > 0 and e % self.step_size == 0 else lr
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
 
 
@@ -145,15 +146,15 @@ class ExponentialLR(LRScheduler):
         The factor per epoch, >= 0.
     """
 
-    def __init__(self, optimizer, gamma):
+    def __init__(self, optimizer: optim.Optimizer, gamma: float) -> None:
         self.gamma = checks.real(gamma, "gamma", type(self).__name__, "[0, inf)")
         super().__init__(optimizer)
 
-    def get_lr(self):
+    def get_lr(self) -> float:
         lr = self.optimizer.lr
         return lr * self.gamma if self.last_epoch > 0 else lr
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** epoch
 
 
@@ -181,13 +182,14 @@ class CosineAnnealingLR(LRScheduler):
         The learning rate at the end of the descent, >= 0.
     """
 
-    def __init__(self, optimizer, T_max, eta_min=0):
+    def __init__(self, optimizer: optim.Optimizer, T_max: int,
+                 eta_min: float = 0) -> None:
         owner = type(self).__name__
         self.eta_min = checks.real(eta_min, "eta_min", owner, "[0, inf)")
         self.T_max = checks.positive_int(T_max, "T_max", owner)
         super().__init__(optimizer)
 
-    def get_lr(self):
+    def get_lr(self) -> float:
         e, T, lr, eta_min = self.last_epoch, self.T_max, self.optimizer.lr, self.eta_min
         if e == 0:
             return lr
@@ -196,7 +198,7 @@ class CosineAnnealingLR(LRScheduler):
         return ((1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
                 * (lr - eta_min) + eta_min)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         cosine = math.cos(math.pi * epoch / self.T_max)
         return self.eta_min + (self.base_lr - self.eta_min) * (1 + cosine) / 2
 
@@ -225,14 +227,15 @@ class LinearLR(LRScheduler):
         The number of epochs from the first factor to the last, >= 1.
     """
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+    def __init__(self, optimizer: optim.Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5) -> None:
         owner = type(self).__name__
         self.start_factor = checks.real(start_factor, "start_factor", owner, "(0, 1]")
         self.end_factor = checks.real(end_factor, "end_factor", owner, "[0, 1]")
         self.total_iters = checks.positive_int(total_iters, "total_iters", owner)
         super().__init__(optimizer)
 
-    def get_lr(self):
+    def get_lr(self) -> float:
         e, lr = self.last_epoch, self.optimizer.lr
         start, end, total = self.start_factor, self.end_factor, self.total_iters
         if e == 0:
@@ -241,7 +244,7 @@ class LinearLR(LRScheduler):
             return lr
         return lr * (1.0 + (end - start) / (total * start + (e - 1) * (end - start)))
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         start, end, total = self.start_factor, self.end_factor, self.total_iters
         return self.base_lr * (start + (end - start) * min(total, epoch) / total)
 
@@ -298,10 +301,13 @@ class OneCycleLR(LRScheduler):
         The three phases of Smith's paper instead of fastai's two.
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None,
-                 steps_per_epoch=None, pct_start=0.3, anneal_strategy="cos",
-                 cycle_momentum=True, base_momentum=0.85, max_momentum=0.95,
-                 div_factor=25.0, final_div_factor=1e4, three_phase=False):
+    def __init__(self, optimizer: optim.Optimizer, max_lr: float,
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float = 0.85, max_momentum: float = 0.95,
+                 div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False) -> None:
         owner = type(self).__name__
         if total_steps is None and (epochs is None or steps_per_epoch is None):
             checks.fail(ValueError, owner, "total_steps", "given, or epochs and "
@@ -314,8 +320,7 @@ class OneCycleLR(LRScheduler):
         self.max_lr = checks.real(max_lr, "max_lr", owner, "[0, inf)")
         div = checks.real(div_factor, "div_factor", owner, "(0, inf)")
         final_div = checks.real(final_div_factor, "final_div_factor", owner, "(0, inf)")
-        self.initial_lr = self.max_lr / div
-        self.min_lr = self.initial_lr / final_div
+        self.initial_lr, self.min_lr = self.max_lr / div, self.max_lr / div / final_div
         self.pct_start = checks.real(pct_start, "pct_start", owner, "[0, 1]")
         self.anneal_strategy = checks.one_of(anneal_strategy, "anneal_strategy", owner,
                                              ("cos", "linear"))
@@ -323,10 +328,8 @@ class OneCycleLR(LRScheduler):
         self.base_momentum = checks.real(base_momentum, "base_momentum", owner,
                                          "[0, 1)")
         self.max_momentum = checks.real(max_momentum, "max_momentum", owner, "[0, 1)")
-        self.cycle_momentum = bool(cycle_momentum)
-        self.use_beta1 = hasattr(optimizer, "betas")       # Adam's beta1, or momentum
-        if self.cycle_momentum and not (self.use_beta1
-                                        or hasattr(optimizer, "momentum")):
+        cycle = self.cycle_momentum = bool(cycle_momentum)   # Adam's beta1, or momentum
+        if cycle and not any(hasattr(optimizer, a) for a in ("betas", "momentum")):
             checks.fail(ValueError, owner, "optimizer", "one with a momentum or betas "
                         "when cycle_momentum=True", type(optimizer).__name__,
                         "pass cycle_momentum=False")
@@ -359,20 +362,21 @@ class OneCycleLR(LRScheduler):
                 return anneal(lr_start, lr_end, pct), anneal(mu_start, mu_end, pct)
             start = end
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         return self._at(epoch)[0]
 
-    def get_lr(self):
+    def get_lr(self) -> float:
         if self.last_epoch > self.total_steps:
             checks.fail(ValueError, type(self).__name__, "step()",
                         f"called at most total_steps={self.total_steps} times",
                         f"{self.last_epoch} calls", "make total_steps (or epochs * "
                         "steps_per_epoch) the number of batches of the whole training")
         lr, momentum = self._at(self.last_epoch)
-        if self.cycle_momentum and self.use_beta1:
-            self.optimizer.betas = (momentum, self.optimizer.betas[1])
-        elif self.cycle_momentum:
-            self.optimizer.momentum = momentum
+        optimizer = self.optimizer        # __init__ made sure it has betas or momentum
+        if self.cycle_momentum and hasattr(optimizer, "betas"):
+            optimizer.betas = (momentum, optimizer.betas[1])
+        elif self.cycle_momentum and hasattr(optimizer, "momentum"):
+            optimizer.momentum = momentum
         return max(lr, 0.0)       # step total_steps of a linear annealing may pass 0
 
 
@@ -436,8 +440,10 @@ class ReduceLROnPlateau(LRScheduler):
         The epochs of cooldown left.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(self, optimizer: optim.Optimizer, mode: str = "min",
+                 factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                 threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0,
+                 eps: float = 1e-8) -> None:
         owner = type(self).__name__
         self.mode = checks.one_of(mode, "mode", owner, ("min", "max"))
         self.factor = checks.real(factor, "factor", owner, "[0, 1)")
@@ -455,7 +461,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = self.cooldown_counter = 0
 
-    def step(self, metrics):
+    def step(self, metrics: float) -> None:  # type: ignore[override]
         """End an epoch whose monitored value is ``metrics`` (a real number): count
         it as an improvement or not, and reduce the learning rate after more than
         ``patience`` epochs without one."""
@@ -487,11 +493,13 @@ class ReduceLROnPlateau(LRScheduler):
 
 
 def _count(value, name, owner):
-    """Return ``value`` as an int if it is an integer >= 0: a number of epochs."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        checks.fail(TypeError, owner, name, "an integer >= 0", repr(value))
-    if value < 0:
-        checks.fail(ValueError, owner, name, "an integer >= 0", repr(value))
+    """Return ``value`` as an int if it is an integer >= 0, a number of epochs: the
+    non-negative variant of ``checks.positive_int``, with its policy (a bool is not an
+    integer; the wrong type is a ``TypeError``, a negative integer a ``ValueError``)."""
+    integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not (integer and value >= 0):
+        checks.fail(ValueError if integer else TypeError, owner, name,
+                    "an integer >= 0", repr(value))
     return int(value)
 
 

@@ -8,11 +8,15 @@ Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
 
 import collections
 import numbers
+from collections.abc import Iterable
 import numpy as np
 from nnlib import checks
 from nnlib.module import Parameter
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
+
+
+_State = dict[str, np.ndarray | int]    # what an update rule keeps for one parameter
 
 
 class Optimizer:
@@ -55,9 +59,9 @@ class Optimizer:
         The number of ``step()`` calls so far.
     """
 
-    _hyperparameters = ("lr",)              # shown by repr, in PyTorch's order
+    _hyperparameters: tuple[str, ...] = ("lr",)     # shown by repr, in PyTorch's order
 
-    def __init__(self, params, lr):
+    def __init__(self, params: Iterable[Parameter], lr: float) -> None:
         if isinstance(params, Parameter):
             checks.fail(TypeError, self, "params", "an iterable of Parameter objects",
                         "a single Parameter", "wrap it in a list: [p]")
@@ -73,28 +77,29 @@ class Optimizer:
                             "a read-only array", "pass a writeable copy, "
                             f"Parameter(np.array(data)), as params[{i}]")
         self.lr = lr
-        self.initial_lr = None                # set by the optimizer's first scheduler
+        self.initial_lr: float | None = None  # set by the optimizer's first scheduler
         self.t = 0
+        self.state: collections.defaultdict[Parameter, _State]
         self.state = collections.defaultdict(dict)   # filled at p's first step
-        self._work = {}                 # scratch arrays of allocation-free updates
+        self._work: dict[Parameter, np.ndarray] = {}   # scratch of in-place updates
 
     @property
-    def lr(self):
+    def lr(self) -> float:
         return self._lr
 
     @lr.setter
-    def lr(self, value):
+    def lr(self, value: float) -> None:
         self._lr = checks.real(value, "lr", self, "[0, inf)")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The hyperparameters shown by ``repr``."""
         return ", ".join(f"{name}={_format(getattr(self, name))}"
                          for name in self._hyperparameters)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"{type(self).__name__}({self.extra_repr()})"
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: set ``.grad`` to None (PyTorch 2's default;
         a step then skips the parameter until a backward pass reaches it) or, with
         ``set_to_none=False``, fill the existing gradient arrays with zeros."""
@@ -104,7 +109,7 @@ class Optimizer:
             else:
                 p.grad = None
 
-    def step(self):
+    def step(self) -> None:
         """Update, once and in place, every parameter whose ``.grad`` is not None, with
         ``update(p, p.grad, state[p])``; leave the others, and their state, alone."""
         self.t += 1
@@ -112,7 +117,7 @@ class Optimizer:
             if p.grad is not None:
                 self.update(p, p.grad, self.state[p])
 
-    def update(self, p, g, state):
+    def update(self, p: Parameter, g: np.ndarray, state: _State) -> None:
         """The update rule: change ``p.data`` in place from the gradient ``g`` (of
         ``p.data``'s shape and dtype) and ``state``, the dict ``state[p]`` of what the
         rule keeps for ``p`` from one step to the next. Every optimizer implements
@@ -128,7 +133,7 @@ class Optimizer:
             work = self._work[p] = np.empty((2, *p.data.shape), p.data.dtype)
         return work
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, dict | list]:
         """The optimizer's state, in PyTorch's shape: ``{"state": {i: {name: value}},
         "param_groups": [{hyperparameter: value, ..., "params": [0, 1, ...]}]}``.
 
@@ -148,7 +153,7 @@ class Optimizer:
             group["initial_lr"] = self.initial_lr
         return {"state": state, "param_groups": [group]}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, dict | list]) -> None:
         """Continue from ``state_dict`` (made by ``state_dict()`` of an optimizer of the
         same class on parameters of the same shapes and dtypes, in the same order): its
         hyperparameters, step count and state, whose arrays are copied.
@@ -212,8 +217,9 @@ class SGD(Optimizer):
 
     _hyperparameters = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
 
-    def __init__(self, params, lr, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False):
+    def __init__(self, params: Iterable[Parameter], lr: float, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False) -> None:
         super().__init__(params, lr)
         self.momentum = checks.real(momentum, "momentum", self, "[0, inf)")
         self.dampening = checks.real(dampening, "dampening", self, "[0, 1]")
@@ -223,7 +229,7 @@ class SGD(Optimizer):
                         "dampening 0", f"momentum={momentum}, dampening={dampening}")
         self.nesterov = bool(nesterov)
 
-    def update(self, p, g, state):
+    def update(self, p: Parameter, g: np.ndarray, state: _State) -> None:
         """One step of parameter ``p``, whose gradient is ``g``."""
         mu, tau = self.momentum, self.dampening
         if self.weight_decay:
@@ -275,8 +281,9 @@ class Adagrad(Optimizer):
     _hyperparameters = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value",
                         "eps")
 
-    def __init__(self, params, lr=0.01, lr_decay=0, weight_decay=0,
-                 initial_accumulator_value=0, eps=1e-10):
+    def __init__(self, params: Iterable[Parameter], lr: float = 0.01,
+                 lr_decay: float = 0, weight_decay: float = 0,
+                 initial_accumulator_value: float = 0, eps: float = 1e-10) -> None:
         super().__init__(params, lr)
         self.lr_decay = checks.real(lr_decay, "lr_decay", self, "[0, inf)")
         self.weight_decay = checks.real(weight_decay, "weight_decay", self, "[0, inf)")
@@ -284,7 +291,7 @@ class Adagrad(Optimizer):
             initial_accumulator_value, "initial_accumulator_value", self, "[0, inf)")
         self.eps = checks.real(eps, "eps", self, "[0, inf)")
 
-    def update(self, p, g, state):
+    def update(self, p: Parameter, g: np.ndarray, state: _State) -> None:
         """One step of parameter ``p``, whose gradient is ``g``."""
         t = state["step"] = state.get("step", 0) + 1
         if self.weight_decay:
@@ -339,8 +346,9 @@ class RMSprop(Optimizer):
 
     _hyperparameters = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
 
-    def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0,
-                 momentum=0, centered=False):
+    def __init__(self, params: Iterable[Parameter], lr: float = 0.01,
+                 alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0,
+                 momentum: float = 0, centered: bool = False) -> None:
         super().__init__(params, lr)
         self.alpha = checks.real(alpha, "alpha", self, "[0, 1]")
         self.eps = checks.real(eps, "eps", self, "[0, inf)")
@@ -348,7 +356,7 @@ class RMSprop(Optimizer):
         self.momentum = checks.real(momentum, "momentum", self, "[0, inf)")
         self.centered = bool(centered)
 
-    def update(self, p, g, state):
+    def update(self, p: Parameter, g: np.ndarray, state: _State) -> None:
         """RMSprop's rule for one parameter, computed in place: after the parameter's
         first step it allocates nothing."""
         alpha, mu = self.alpha, self.momentum
@@ -422,7 +430,9 @@ class Adam(Optimizer):
     _hyperparameters = ("lr", "betas", "eps", "weight_decay")
     _decoupled = False        # AdamW decays the weights instead of adding an L2 term
 
-    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0):
+    def __init__(self, params: Iterable[Parameter], lr: float = 0.001,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0) -> None:
         super().__init__(params, lr)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             checks.fail(TypeError, self, "betas", "a pair (beta1, beta2)", repr(betas))
@@ -431,7 +441,7 @@ class Adam(Optimizer):
         self.eps = checks.real(eps, "eps", self, "[0, inf)")
         self.weight_decay = checks.real(weight_decay, "weight_decay", self, "[0, inf)")
 
-    def update(self, p, g, state):
+    def update(self, p: Parameter, g: np.ndarray, state: _State) -> None:
         """Adam's (and AdamW's) rule for one parameter, computed in place: after the
         parameter's first step it allocates nothing."""
         beta1, beta2 = self.betas
@@ -478,8 +488,9 @@ class AdamW(Adam):
 
     _decoupled = True
 
-    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8,
-                 weight_decay=0.01):
+    def __init__(self, params: Iterable[Parameter], lr: float = 0.001,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.01) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
@@ -489,11 +500,11 @@ def _checked_state_dict(state_dict, optimizer, owner):
     checks.instance(state_dict, "state_dict", owner, dict)
     groups, state = state_dict.get("param_groups"), state_dict.get("state")
     group = groups[0] if isinstance(groups, list) and len(groups) == 1 else None
-    if set(state_dict) != {"state", "param_groups"} or not isinstance(group, dict) \
-            or not isinstance(state, dict):
-        checks.fail(ValueError, owner, "state_dict", "{'state': {...}, "
-                    "'param_groups': [{...}]}, made by Optimizer.state_dict()",
-                    f"a dict with the keys {sorted(map(str, state_dict))}")
+    well_formed = (set(state_dict) == {"state", "param_groups"}
+                   and isinstance(group, dict) and isinstance(state, dict))
+    _refuse_state_dict(owner, [] if well_formed else [
+        f"a dict with the keys {sorted(map(str, state_dict))}"], "{'state': {...}, "
+        "'param_groups': [{...}]}, made by Optimizer.state_dict()")
     names = sorted(set(group) - {"params", "t", "initial_lr"})
     n = len(optimizer.params)
     wrong = [] if names == sorted(optimizer._hyperparameters) else [
@@ -517,9 +528,15 @@ def _checked_state_dict(state_dict, optimizer, owner):
                              f"{p.dtype}")
             elif not isinstance(value, (np.ndarray, numbers.Real)):
                 wrong.append(f"state[{i}][{name!r}], a {type(value).__name__}")
-    if wrong:
-        checks.fail(ValueError, owner, "state_dict", "the state of this "
-                    "optimizer's parameters", "; ".join(wrong), "load it into an "
-                    "optimizer of the same class, on the same parameters (same "
-                    "order, shapes, dtypes)")
+    _refuse_state_dict(owner, wrong, "the state of this optimizer's parameters",
+                       "load it into an optimizer of the same class, on the same "
+                       "parameters (same order, shapes, dtypes)")
     return group, state
+
+
+def _refuse_state_dict(owner, problems, expected, fix=""):
+    """Raise ``ValueError`` naming every problem (a list of strings) found in a state
+    dict, if there is one: optimizers and schedulers check a state dict in full before
+    they load any of it."""
+    if problems:
+        checks.fail(ValueError, owner, "state_dict", expected, "; ".join(problems), fix)

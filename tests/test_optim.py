@@ -693,9 +693,9 @@ def test_same_trajectory_as_torch_optim(name, options):
 
 @pytest.mark.parametrize("optimizer_class, options", WITH_ADAGRAD, ids=IDS)
 def test_a_parameter_with_read_only_data_is_refused_at_construction_naming_its_index(optimizer_class, options):
-    frozen = np.zeros(3)
-    frozen.flags.writeable = False
-    params = [Parameter(np.ones(2)), Parameter(np.broadcast_to(np.ones(1), (2,))), Parameter(frozen)]
+    params = [Parameter(np.ones(2)), Parameter(np.ones(2)), Parameter(np.zeros(3))]
+    params[1].data = np.broadcast_to(np.ones(1), (2,))     # read-only after the Parameter was made
+    params[2].data.flags.writeable = False
     with pytest.raises(ValueError, match=rf"^{optimizer_class.__name__}: params\[1\]\.data must be a writeable "
                                          r"array, got a read-only array; pass a writeable copy, "
                                          r"Parameter\(np\.array\(data\)\), as params\[1\]$"):
