@@ -10,6 +10,9 @@ from nnlib.module import Module, Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
+_NO_CUMULATIVE = "nnlib has no cumulative average (PyTorch's momentum=None)"
+
+
 class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share; they differ only in the input's shape.
 
@@ -23,10 +26,8 @@ class _BatchNorm(Module):
                  track_running_stats=True, dtype=np.float64):
         c = self.num_features = checks.positive_int(num_features, "num_features", self)
         self.eps = checks.real(eps, "eps", self, "(0, inf)")
-        if momentum is None:
-            checks.fail(TypeError, self, "momentum", "a real number in [0, 1]", "None",
-                        "nnlib has no cumulative average (PyTorch's momentum=None)")
-        self.momentum = checks.real(momentum, "momentum", self, "[0, 1]")
+        self.momentum = checks.real(momentum, "momentum", self, "[0, 1]",
+                                    fix=_NO_CUMULATIVE if momentum is None else "")
         dtype = checks.floating_dtype(dtype, "dtype", self)
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         self.weight = Parameter(np.ones(c, dtype)) if affine else None       # gamma
@@ -59,9 +60,7 @@ class _BatchNorm(Module):
         batch_statistics = self.training or not self.track_running_stats
         if batch_statistics:
             if m <= 1:          # a variance of one value is 0: every output would be 0
-                checks.fail(ValueError, self, "x", "a batch of more than 1 value per "
-                            "channel when the batch's statistics are used (training "
-                            "mode, or track_running_stats=False)", f"shape {x.shape}",
+                checks.fail(ValueError, self, "x", _ONE_VALUE, f"shape {x.shape}",
                             _ONE_VALUE_FIX[self.track_running_stats])
             mean = x.mean(axis=axes)
             x_hat = x - mean.reshape(shape)             # centred; normalized below
@@ -179,6 +178,8 @@ class BatchNorm2d(_BatchNorm):
     _pixels = (None, None)
 
 
+_ONE_VALUE = ("a batch of more than 1 value per channel when the batch's statistics "
+              "are used (training mode, or track_running_stats=False)")
 _ONE_VALUE_FIX = {
     True: "train on larger batches, or predict in evaluation mode (.eval())",
     False: "use larger batches: without running statistics the layer normalizes with "

@@ -3,7 +3,6 @@
 
 Derived in chapter 10, "Regularization" (chapters/10_regularization.ipynb)."""
 
-import numbers
 import numpy as np
 from nnlib import checks
 from nnlib.module import Module
@@ -50,11 +49,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p=0.5, rng=None):
-        if isinstance(p, numbers.Real) and not isinstance(p, bool) and p == 1:
-            checks.fail(ValueError, self, "p", "a real number in [0, 1)", repr(p),
-                        "p = 1 would zero every output (p is the probability of "
-                        "dropping, so Dropout(0) keeps everything)")
-        self.p = checks.real(p, "p", self, "[0, 1)")
+        self.p = checks.real(p, "p", self, "[0, 1)", fix=_P_MEANS)
         self.rng = np.random.default_rng(rng)
 
     def extra_repr(self):
@@ -86,3 +81,7 @@ class Dropout(Module):
         grad_input = np.multiply(grad_output, keep)
         grad_input *= 1 / (1 - self.p)
         return grad_input
+
+
+_P_MEANS = ("p is the probability of dropping an entry: Dropout(0) keeps everything, "
+            "p = 1 would zero every output")

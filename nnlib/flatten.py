@@ -22,10 +22,7 @@ class Flatten(Module):
     """
 
     def forward(self, x):
-        checks.array(x, "x", self)
-        if x.ndim < 2:
-            checks.fail(ValueError, self, "x", "of shape (N, *), with at least 2 "
-                        "dimensions", x.shape)
+        checks.array(x, "x", self, shape=(None, None, ...), fix=_TWO_DIMENSIONS)
         y = x.reshape(x.shape[0], math.prod(x.shape[1:]))
         self.save_for_backward(x.shape, y.shape, y.dtype)
         return y
@@ -34,3 +31,6 @@ class Flatten(Module):
         x_shape, y_shape, dtype = self.saved
         checks.gradient(grad_output, self, y_shape, dtype)
         return grad_output.reshape(x_shape) if input_grad else None
+
+
+_TWO_DIMENSIONS = "at least 2 dimensions: a batch of N samples, each an array"

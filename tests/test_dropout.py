@@ -163,8 +163,9 @@ def test_p_of_the_wrong_type_is_a_type_error(p):
 @pytest.mark.parametrize("p", [1, 1.0, np.float64(1.0)])
 def test_p_one_explains_itself(p):
     with pytest.raises(ValueError, match=r"Dropout: p must be a real number in \[0, 1\), got "
-                                         r".*1.*; p = 1 would zero every output \(p is the "
-                                         r"probability of dropping, so Dropout\(0\) keeps"):
+                                         r".*1.*; p is the probability of dropping an "
+                                         r"entry: Dropout\(0\) keeps everything, p = 1 "
+                                         r"would zero every output$"):
         Dropout(p)
 
 

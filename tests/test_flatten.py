@@ -39,8 +39,9 @@ def test_flatten_has_no_parameters_and_a_plain_repr():
 
 
 def test_flatten_rejects_one_dimensional_input_and_non_arrays():
-    with pytest.raises(ValueError, match=r"^Flatten\(\): x must be of shape \(N, \*\), with "
-                                         r"at least 2 dimensions, got \(5,\)$"):
+    with pytest.raises(ValueError, match=r"^Flatten\(\): x must be of shape \(N, D, \*\), "
+                                         r"got \(5,\); at least 2 dimensions: a batch of "
+                                         r"N samples, each an array$"):
         Flatten()(np.zeros(5))
     with pytest.raises(TypeError, match=r"^Flatten\(\): x must be a NumPy array, got list"):
         Flatten()([[1.0, 2.0]])
