@@ -12,6 +12,14 @@ from nnlib import checks
 __all__ = ["train_val_split", "Standardizer", "DataLoader"]
 
 
+def _not_none(value, name, owner, expected, fix):
+    """``value`` unless it is None, the mistake of a call that leaves out the targets:
+    a ``TypeError`` saying what was ``expected``, with the ``fix``."""
+    if value is None:
+        checks.fail(TypeError, owner, name, expected, "None", fix)
+    return value
+
+
 def _generator(rng):
     """``rng`` itself if it is a ``numpy.random.Generator``, else a new generator seeded
     with it (an int, or None for an unseeded one)."""
@@ -63,10 +71,8 @@ def train_val_split(X, y, val_fraction=0.2, rng=None, stratify=False):
         New arrays with rows of X and y, in the order scikit-learn's
         ``train_test_split`` returns them.
     """
-    if y is None:
-        checks.fail(TypeError, "train_val_split", "y", "a NumPy array of targets",
-                    "None", "to split X alone, split its row numbers: "
-                    "train_val_split(X, np.arange(len(X)))")
+    _not_none(y, "y", "train_val_split", "a NumPy array of targets", "to split X "
+              "alone, split its row numbers: train_val_split(X, np.arange(len(X)))")
     checks.samples(X, y, "train_val_split")
     fraction = checks.real(val_fraction, "val_fraction", "train_val_split", "(0, 1)")
     n = len(X)

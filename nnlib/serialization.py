@@ -121,13 +121,13 @@ def _headers(archive, name, owner):
         where = f"'{key}' in {name}"
         with archive.open(info) as member:
             shape, dtype, fortran, start = _npy_header(member, where, owner)
+        if dtype.hasobject:
+            checks.fail(ValueError, owner, where, "a numeric array",
+                        "an object array, which only pickle reads", _NEVER_UNPICKLE)
         declared, held = math.prod(shape) * dtype.itemsize, info.file_size - start
-        if dtype.hasobject or declared != held:
-            checks.fail(ValueError, owner, where, *(
-                ("a numeric array", "an object array, which only pickle reads",
-                 _NEVER_UNPICKLE) if dtype.hasobject else
-                (f"{declared} bytes of data, as its header declares (shape {shape}, "
-                 f"{dtype})", held, _DAMAGED)))
+        if declared != held:
+            checks.fail(ValueError, owner, where, f"{declared} bytes of data, as its "
+                        f"header declares (shape {shape}, {dtype})", held, _DAMAGED)
         found[key] = info, shape, dtype, fortran, start
     return found
 
@@ -166,8 +166,8 @@ def _read_npz(file, name, check, owner="load"):
     reads one array, for a checkpoint's record)."""
     magic = _first_bytes(file)
     kind = "a pickle" if magic[:1] == b"\x80" else "another kind of file"
+    writer = "save()" if owner == "load" else "save_checkpoint()"
     if magic not in _ZIP_MAGIC:
-        writer = "save()" if owner == "load" else "save_checkpoint()"
         checks.fail(ValueError, owner, name, f"an .npz archive written by {writer}",
                     kind, _NEVER_UNPICKLE)
     try:
@@ -300,6 +300,15 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
 _LONGEST_RECORD = 2**26          # bytes of JSON; a run's record takes far fewer
 
 
+def _is_record(record):
+    """Whether ``record``, read from JSON, has the form ``save_checkpoint`` gives it:
+    its format, a positive epoch and a history of lists."""
+    return (isinstance(record, dict) and record.get("format") == _FORMAT
+            and isinstance(record.get("epoch"), int) and record["epoch"] >= 1
+            and isinstance(record.get("history"), dict)
+            and all(isinstance(v, list) for v in record["history"].values()))
+
+
 def _record(found, read, name, owner):
     """The JSON record of a checkpoint whose headers are ``found``; ``ValueError`` if
     there is none or it is not a checkpoint's."""
@@ -310,10 +319,7 @@ def _record(found, read, name, owner):
             record = json.loads(read("checkpoint").tobytes())
         except ValueError:                       # not UTF-8, or not JSON
             pass
-    if not (isinstance(record, dict) and record.get("format") == _FORMAT
-            and isinstance(record.get("epoch"), int) and record["epoch"] >= 1
-            and isinstance(record.get("history"), dict) and all(
-                isinstance(v, list) for v in record["history"].values())):
+    if not _is_record(record):
         checks.fail(ValueError, owner, name, "a checkpoint written by "
                     "save_checkpoint()", "a file without a valid checkpoint record",
                     "a model's weights alone are loaded with load()")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from nnlib import checks
 from nnlib.callbacks import Callback, EarlyStopping, EpochPrinter, ProgressBar
-from nnlib.data import DataLoader
+from nnlib.data import DataLoader, _not_none
 from nnlib.lr_scheduler import LRScheduler, OneCycleLR, ReduceLROnPlateau
 from nnlib.module import Module
 from nnlib.optim import Optimizer
@@ -67,9 +67,8 @@ def predict(model, X, batch_size=None):
 
 def _pairs(X, y, owner, names=("X", "y")):
     """``(X, y)`` if both are arrays of the same number of samples, at least one."""
-    if y is None:
-        checks.fail(TypeError, owner, names[1], "a NumPy array of targets", "None",
-                    f"{owner} compares the outputs with targets: one per sample")
+    _not_none(y, names[1], owner, "a NumPy array of targets",
+              f"{owner} compares the outputs with targets: one per sample")
     return checks.samples(X, y, owner, names)
 
 
@@ -219,9 +218,11 @@ class _Run:
         self.scheduler, self.per_batch = scheduler, isinstance(scheduler, OneCycleLR)
 
     def finite(self, value, what, epoch, batch=None):
-        """``value``, an output or a loss, if it holds no NaN or inf; else stop."""
-        if not np.isfinite(value).all():
-            got = "NaN or inf" if np.ndim(value) else value
+        """``value``, an output, a loss or a list of weight arrays, if it holds no NaN
+        or inf; else stop."""
+        arrays = value if isinstance(value, list) else [value]
+        if not all(np.isfinite(a).all() for a in arrays):
+            got = value if isinstance(value, float) else "NaN or inf"
             raise self.stop(f"{what} became {got}", epoch, batch)
         return value
 
@@ -247,9 +248,8 @@ class _Run:
         """Check the weights, evaluate on the validation data and step a scheduler of
         epochs; return the epoch's values and the learning rate of its last step."""
         state = self.model.state_dict()
-        weights = [a for a in state.values() if a.dtype.kind in "fc"]
-        if not all(np.isfinite(a).all() for a in weights):
-            raise self.stop("the weights became NaN or inf", epoch)
+        self.finite([a for a in state.values() if a.dtype.kind in "fc"], "the weights",
+                    epoch)
         values, self.totals = self.totals, dict.fromkeys(self.totals, 0.0)
         if self.validation_data is not None:
             check = partial(self.finite, what="the output on the validation data",
