@@ -15,7 +15,8 @@ __all__ = ["accuracy"]
 _ORDER = "the arguments are (y_true, y_pred), as in scikit-learn: accuracy(y, output)"
 
 
-def accuracy(y_true, y_pred, threshold=0.5):
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray,
+             threshold: float = 0.5) -> float:
     """The fraction of samples whose predicted class is the label: a Python float in
     [0, 1].
 

@@ -277,7 +277,7 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
     checks.instance(model, "model", owner, Module)
     state = checks.instance(optimizer, "optimizer", owner, Optimizer).state_dict()
     arrays = {f"model.{key}": array for key, array in model.state_dict().items()}
-    numbers = {}
+    numbers: dict[int, dict] = {}
     for i, entries in state["state"].items():
         for key, value in entries.items():
             if isinstance(value, np.ndarray):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 import numpy as np
 from nnlib import checks
 from nnlib.callbacks import Callback, EarlyStopping, EpochPrinter, ProgressBar
@@ -19,6 +20,16 @@ from nnlib.optim import Optimizer
 from nnlib.serialization import load_checkpoint, save_checkpoint
 
 __all__ = ["predict", "evaluate", "History", "fit"]
+
+
+class _Loss(Protocol):
+    """What ``fit`` and ``evaluate`` need of a loss (an nnlib loss has it): called on
+    ``(output, target)`` it returns the loss; ``backward()`` returns d loss / d
+    output."""
+
+    def __call__(self, output: np.ndarray, target: np.ndarray) -> float: ...
+
+    def backward(self) -> np.ndarray: ...
 
 
 @contextmanager
@@ -33,7 +44,8 @@ def _modes_kept(model):
             module.training = mode
 
 
-def predict(model, X, batch_size=None):
+def predict(model: Module, X: np.ndarray,
+            batch_size: int | None = None) -> np.ndarray:
     """The model's outputs for X, computed in evaluation mode.
 
     Derived in chapter 8, "Training". Dropout and batch normalization behave as at test
@@ -108,7 +120,9 @@ def _evaluate(model, loss_fn, X, y, metrics, batch_size=None, check=None):
     return totals
 
 
-def evaluate(model, loss_fn, X, y, metrics=None, batch_size=None):
+def evaluate(model: Module, loss_fn: _Loss, X: np.ndarray, y: np.ndarray,
+             metrics: dict[str, Callable] | list[Callable] | None = None,
+             batch_size: int | None = None) -> dict[str, float]:
     """The loss and the metrics of a model on a data set, computed in evaluation mode.
 
     Derived in chapter 8, "Training". The mode of every module is restored afterwards;
@@ -166,18 +180,18 @@ class History(Callback, dict):
         of epochs.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.best_epoch = None
+        self.best_epoch: int | None = None
         self.stopped_early = False
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         return len(next(iter(self.values()), []))
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Append each value of the epoch to its list."""
-        for name, value in logs.items():
+        for name, value in (logs or {}).items():
             self.setdefault(name, []).append(value)
 
     def __repr__(self):
@@ -363,7 +377,7 @@ class _Hooks:
         return any(callback.stop_training for callback in self.callbacks)
 
 
-def fit(model: Module, loss_fn: Module, optimizer: Optimizer, X: np.ndarray,
+def fit(model: Module, loss_fn: _Loss, optimizer: Optimizer, X: np.ndarray,
         y: np.ndarray, epochs: int, batch_size: int | None = 32,
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         metrics: dict[str, Callable] | list[Callable] | None = None,
