@@ -5,9 +5,17 @@ from a run's history.
 
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from nnlib import checks
+from nnlib.module import Module
 
 __all__ = ["Callback", "plot_history", "EarlyStopping", "EpochPrinter", "ProgressBar"]
+
+
+if TYPE_CHECKING:                       # nnlib.training imports this module
+    from matplotlib.axes import Axes
+    from nnlib.training import History
 
 
 class Callback:
@@ -39,30 +47,32 @@ class Callback:
         ``model.stop_training``); ``fit`` sets it to False before the first hook.
     """
 
-    model = history = None
-    params = {}
+    model: Module | None = None
+    history: "History | None" = None
+    params: dict = {}
     stop_training = False
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         """Called once, before the first epoch."""
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         """Called once, after the last epoch, with its logs."""
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         """Called at the start of epoch ``epoch``, counted from 1."""
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Called at the end of epoch ``epoch``, with its values in ``logs``."""
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         """Called before the step on batch ``batch``, counted from 1 in its epoch."""
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         """Called after the step on batch ``batch``, with its values in ``logs``."""
 
 
-def plot_history(history, keys=("loss", "val_loss"), ax=None):
+def plot_history(history: dict, keys: Sequence[str] = ("loss", "val_loss"),
+                 ax: "Axes | None" = None) -> "Axes":
     """Plot learning curves: the recorded values against the epoch number.
 
     Derived in chapter 8, "Training". Epochs are counted from 1; with early stopping a
@@ -145,8 +155,9 @@ class EarlyStopping(Callback):
         The number of epochs since the last improvement.
     """
 
-    def __init__(self, patience=5, min_delta=0.0, monitor="val_loss",
-                 restore_best_weights=True, mode="auto", verbose=False):
+    def __init__(self, patience: int = 5, min_delta: float = 0.0,
+                 monitor: str = "val_loss", restore_best_weights: bool = True,
+                 mode: str = "auto", verbose: bool = False) -> None:
         self.patience = checks.positive_int(patience, "patience", self)
         self.min_delta = checks.real(min_delta, "min_delta", self, "[0, inf)")
         self.monitor = checks.instance(monitor, "monitor", self, str)
@@ -157,12 +168,14 @@ class EarlyStopping(Callback):
         self.verbose = bool(verbose)
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         """Forget the best value and weights."""
-        self.best = self.best_epoch = self.best_state = None
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.best_state: dict | None = None
         self.wait = 0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         """Check that ``fit`` records the monitored value; forget any earlier run."""
         checks.one_of(self.monitor, "monitor", self, tuple(self.params["metrics"]),
                       "'val_...' values need validation_data")
@@ -173,27 +186,28 @@ class EarlyStopping(Callback):
                 f"min_delta={self.min_delta:g}, monitor={self.monitor!r}, "
                 f"restore_best_weights={self.restore_best_weights})")
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Copy the model's weights if the monitored value is the best so far; ask
         ``fit`` to stop after ``patience`` epochs without improvement."""
-        value = logs[self.monitor]
+        value = (logs or {})[self.monitor]
         if self.best is None:
             gain = None
         else:
             gain = self.best - value if self.mode == "min" else value - self.best
         if gain is None or gain > self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
-            if self.restore_best_weights:
+            if self.restore_best_weights and self.model is not None:
                 self.best_state = self.model.state_dict()
             return
         self.wait += 1
         self.stop_training = self.wait >= self.patience
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         """Record the best epoch in the history, put back its weights if asked and, with
         ``verbose``, say so."""
-        self.history.best_epoch = self.best_epoch
-        if self.restore_best_weights:
+        if self.history is not None:
+            self.history.best_epoch = self.best_epoch
+        if self.restore_best_weights and self.model is not None:
             self.model.load_state_dict(self.best_state)
         if self.verbose:
             stop = (f"stopped: {self.monitor} has not improved for {self.patience} "
@@ -218,10 +232,11 @@ class EpochPrinter(Callback):
     Keras prints them). No timings: the lines are as reproducible as the run.
     """
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Print the epoch's number and values."""
         epochs = self.params["epochs"]
-        values = ", ".join(f"{name} {_number(value)}" for name, value in logs.items())
+        values = ", ".join(f"{name} {_number(value)}"
+                           for name, value in (logs or {}).items())
         print(f"epoch {epoch:>{len(str(epochs))}}/{epochs}: {values}")
 
 
@@ -242,32 +257,32 @@ class ProgressBar(Callback):
         Passed on to ``tqdm.auto.tqdm``, e.g. ``leave=False`` or ``file=sys.stdout``.
     """
 
-    def __init__(self, **options):
+    def __init__(self, **options: object) -> None:
         try:
             from tqdm.auto import tqdm
         except ImportError:
             raise ImportError("ProgressBar needs tqdm, which nnlib does not install: "
                               "pip install 'nnlib-book[progress]', or pip install "
                               "tqdm") from None
-        self.tqdm, self.options, self.bar = tqdm, options, None
+        self.tqdm, self.options = tqdm, options         # the bar opens with training
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         """Open the bar."""
         total = self.params["epochs"] * self.params["steps"]
         self.bar = self.tqdm(total=total, unit="step", **self.options)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         """Name the epoch."""
         self.bar.set_description(f"epoch {epoch}/{self.params['epochs']}")
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
         """Count a step."""
         self.bar.update()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Show the epoch's values."""
         self.bar.set_postfix(logs)
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         """Close the bar."""
         self.bar.close()

@@ -6,10 +6,19 @@ new random order every epoch.
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
 import math
+from collections.abc import Iterator
 import numpy as np
 from nnlib import checks
 
 __all__ = ["train_val_split", "Standardizer", "DataLoader"]
+
+
+def _not_none(value, name, owner, expected, fix):
+    """``value`` unless it is None, the mistake of a call that leaves out the targets:
+    a ``TypeError`` saying what was ``expected``, with the ``fix``."""
+    if value is None:
+        checks.fail(TypeError, owner, name, expected, "None", fix)
+    return value
 
 
 def _generator(rng):
@@ -34,7 +43,10 @@ def _stratified(labels, order, fraction, n_val):
     return is_val
 
 
-def train_val_split(X, y, val_fraction=0.2, rng=None, stratify=False):
+def train_val_split(X: np.ndarray, y: np.ndarray, val_fraction: float = 0.2,
+                    rng: np.random.Generator | int | None = None,
+                    stratify: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split a data set at random into a training part and a validation part.
 
     Derived in chapter 8, "Training". ``val_fraction * N``, rounded half up, samples go
@@ -63,10 +75,8 @@ def train_val_split(X, y, val_fraction=0.2, rng=None, stratify=False):
         New arrays with rows of X and y, in the order scikit-learn's
         ``train_test_split`` returns them.
     """
-    if y is None:
-        checks.fail(TypeError, "train_val_split", "y", "a NumPy array of targets",
-                    "None", "to split X alone, split its row numbers: "
-                    "train_val_split(X, np.arange(len(X)))")
+    _not_none(y, "y", "train_val_split", "a NumPy array of targets", "to split X "
+              "alone, split its row numbers: train_val_split(X, np.arange(len(X)))")
     checks.samples(X, y, "train_val_split")
     fraction = checks.real(val_fraction, "val_fraction", "train_val_split", "(0, 1)")
     n = len(X)
@@ -115,10 +125,11 @@ class Standardizer:
         (ddof = 0), as in scikit-learn's ``StandardScaler``.
     """
 
-    def __init__(self):
-        self.mean = self.std = None
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
 
-    def fit(self, X, y=None):
+    def fit(self, X: np.ndarray, y: object = None) -> "Standardizer":
         """Compute ``mean`` and ``std`` of every feature of X, an array of shape
         (N, D, ...) with N >= 1, float32 or float64, without NaN or inf; ``y`` is
         ignored, as by scikit-learn's transformers. Returns the Standardizer."""
@@ -134,38 +145,40 @@ class Standardizer:
         return self
 
     def _fitted(self, X, method):
-        """``X`` if ``fit`` has run and X holds samples of the shape it saw."""
+        """``mean`` and ``std`` in the dtype of X, if ``fit`` has run and X holds
+        samples of the shape it saw."""
         owner = f"Standardizer.{method}"
-        if self.mean is None:
+        if self.mean is None or self.std is None:
             raise RuntimeError(f"{owner}: call fit() first, on the training data")
         fix = _ONE_FEATURE if np.ndim(X) == 1 else ""
-        return checks.array(X, "X", owner, shape=(None, *self.mean.shape),
-                            dtype="floating", fix=fix)
+        checks.array(X, "X", owner, shape=(None, *self.mean.shape), dtype="floating",
+                     fix=fix)
+        return self.mean.astype(X.dtype), self.std.astype(X.dtype)
 
-    def transform(self, X):
+    def transform(self, X: np.ndarray) -> np.ndarray:
         """``(X - mean) / std``."""
-        self._fitted(X, "transform")
-        return (X - self.mean.astype(X.dtype)) / self.std.astype(X.dtype)
+        mean, std = self._fitted(X, "transform")
+        return (X - mean) / std
 
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X: np.ndarray, y: object = None) -> np.ndarray:
         """``fit(X)``, then ``transform(X)``."""
         return self.fit(X, y).transform(X)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: np.ndarray) -> np.ndarray:
         """``X * std + mean``, which undoes ``transform``."""
-        self._fitted(X, "inverse_transform")
-        return X * self.std.astype(X.dtype) + self.mean.astype(X.dtype)
+        mean, std = self._fitted(X, "inverse_transform")
+        return X * std + mean
 
     def __repr__(self):
         return ("Standardizer()" if self.mean is None
                 else f"Standardizer(features={self.mean.size})")
 
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict:
         """The constructor's arguments by name, which ``sklearn.base.clone`` reads to
         make an unfitted copy: none. ``deep`` belongs to scikit-learn's protocol."""
         return {}
 
-    def set_params(self, **params):
+    def set_params(self, **params: object) -> "Standardizer":
         """Set constructor arguments by name, as scikit-learn's grid searches do; a
         Standardizer has none, so every name is refused. Returns the Standardizer."""
         for name in params:
@@ -221,8 +234,10 @@ class DataLoader:
     gathered by fancy indexing.
     """
 
-    def __init__(self, X, y=None, batch_size=32, shuffle=False, rng=None,
-                 drop_last=False):
+    def __init__(self, X: np.ndarray, y: np.ndarray | None = None,
+                 batch_size: int | None = 32, shuffle: bool = False,
+                 rng: np.random.Generator | int | None = None,
+                 drop_last: bool = False) -> None:
         checks.array(X, "X", "DataLoader", shape=(None, ...))
         if y is not None:
             checks.samples(X, y, "DataLoader")
@@ -233,18 +248,18 @@ class DataLoader:
         self.rng = _generator(rng) if self.shuffle else None
 
     @property
-    def n_samples(self):
+    def n_samples(self) -> int:
         """The number of samples N."""
         return len(self.X)
 
-    def __len__(self):
+    def __len__(self) -> int:
         full, rest = divmod(self.n_samples, self.batch_size)
         return full + (rest > 0 and not self.drop_last)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator:
         n, size = self.n_samples, self.batch_size
         stop = n - n % size if self.drop_last else n
-        order = self.rng.permutation(n) if self.shuffle else None
+        order = self.rng.permutation(n) if self.rng is not None else None
         for start in range(0, stop, size):
             rows = (slice(start, start + size) if order is None
                     else order[start:start + size])

@@ -7,6 +7,7 @@ Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
 import numpy as np
 from nnlib import checks
+from nnlib.data import _not_none
 
 __all__ = ["accuracy"]
 
@@ -14,7 +15,8 @@ __all__ = ["accuracy"]
 _ORDER = "the arguments are (y_true, y_pred), as in scikit-learn: accuracy(y, output)"
 
 
-def accuracy(y_true, y_pred, threshold=0.5):
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray,
+             threshold: float = 0.5) -> float:
     """The fraction of samples whose predicted class is the label: a Python float in
     [0, 1].
 
@@ -40,9 +42,7 @@ def accuracy(y_true, y_pred, threshold=0.5):
     -------
     float
     """
-    if y_true is None:
-        checks.fail(TypeError, "accuracy", "y_true", "a NumPy array of labels", "None",
-                    _ORDER)
+    _not_none(y_true, "y_true", "accuracy", "a NumPy array of labels", _ORDER)
     checks.samples(y_true, y_pred, "accuracy", names=("y_true", "y_pred"))
     checks.one_of(y_pred.ndim, "y_pred.ndim", "accuracy", (1, 2))
     if y_pred.ndim == 2 and y_pred.shape[1] > 1:       # C scores a sample: the largest

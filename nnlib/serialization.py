@@ -4,17 +4,21 @@ never with pickle.
 
 Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 
+import json
 import math
 import os
 import tempfile
 import zipfile
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 import numpy as np
 from nnlib import checks
+from nnlib.lr_scheduler import LRScheduler
 from nnlib.module import Module
+from nnlib.optim import Optimizer
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "save_checkpoint", "load_checkpoint"]
 
 
 def _npz_path(path):
@@ -26,7 +30,27 @@ def _npz_path(path):
     return path
 
 
-def save(model, path):
+def _write(arrays, path):
+    """Write the dict ``arrays`` to the ``.npz`` file ``path`` in one step: into a
+    temporary file next to it, then renamed over it. Returns where it wrote."""
+    path = _npz_path(path)
+    if not isinstance(path, Path):          # a file object: written where it stands
+        np.savez(path, **arrays)
+        return path
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)             # atomic: the old file or the new one
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
+
+
+def save(model: Module, path: str | Path | BinaryIO) -> Path | BinaryIO:
     """Write the model's ``state_dict()`` to an ``.npz`` file, without pickle.
 
     Derived in chapter 8, "Training". Each parameter and buffer becomes one array of the
@@ -52,21 +76,7 @@ def save(model, path):
         if array.dtype.hasobject:
             checks.fail(ValueError, "save", f"'{name}'", "a numeric array",
                         "an object array", "only pickle could store it")
-    path = _npz_path(path)
-    if not isinstance(path, Path):          # a file object: written where it stands
-        np.savez(path, **state)
-        return path
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **state)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)             # atomic: the old file or the new one
-    except BaseException:
-        os.unlink(temporary)
-        raise
-    return path
+    return _write(state, path)
 
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")     # the first bytes of every zip archive
@@ -86,7 +96,7 @@ def _first_bytes(file):
     return magic
 
 
-def _npy_header(member, where):
+def _npy_header(member, where, owner):
     """The shape, dtype and Fortran order that an archive member declares in its NPY
     header, and the header's length, read without reading the data."""
     try:
@@ -97,12 +107,12 @@ def _npy_header(member, where):
                 else np.lib.format.read_array_header_2_0)
         shape, fortran, dtype = read(member)
     except (ValueError, SyntaxError) as error:          # not NPY data, or a bad header
-        checks.fail(ValueError, "load", where, "NPY data with a readable header",
+        checks.fail(ValueError, owner, where, "NPY data with a readable header",
                     f"data that are not ({error})", _DAMAGED)
     return shape, dtype, fortran, member.tell()
 
 
-def _headers(archive, name):
+def _headers(archive, name, owner):
     """For each array of ``archive`` (the file ``name``), from its member's header: the
     member, shape, dtype, Fortran order and header length."""
     found = {}
@@ -110,62 +120,78 @@ def _headers(archive, name):
         key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
         where = f"'{key}' in {name}"
         with archive.open(info) as member:
-            shape, dtype, fortran, start = _npy_header(member, where)
+            shape, dtype, fortran, start = _npy_header(member, where, owner)
         if dtype.hasobject:
-            checks.fail(ValueError, "load", where, "a numeric array",
+            checks.fail(ValueError, owner, where, "a numeric array",
                         "an object array, which only pickle reads", _NEVER_UNPICKLE)
         declared, held = math.prod(shape) * dtype.itemsize, info.file_size - start
         if declared != held:
-            checks.fail(ValueError, "load", where, f"{declared} bytes of data, as its "
+            checks.fail(ValueError, owner, where, f"{declared} bytes of data, as its "
                         f"header declares (shape {shape}, {dtype})", held, _DAMAGED)
         found[key] = info, shape, dtype, fortran, start
     return found
 
 
-def _check_fit(found, expected, name):
-    """Refuse arrays that are not the model's state dict ``expected`` in names, shapes
-    and dtypes, before any data is read."""
+def _check_fit(found, expected, name, owner="load", what="the model's state dict"):
+    """Refuse arrays that are not ``expected`` (by default the model's state dict) in
+    names, shapes and dtypes, before any data is read."""
     wrong = [f"missing key '{k}'" for k in expected if k not in found]
     wrong += [f"unexpected key '{k}'" for k in found if k not in expected]
     wrong += [f"'{k}' of shape {found[k][1]} where the model has {a.shape}"
               for k, a in expected.items() if k in found and found[k][1] != a.shape]
+    dtypes = {k: found[k][2] for k, a in expected.items()
+              if k in found and found[k][2] != a.dtype}
+    fix = (f"convert the model with model.to(np.{next(iter(dtypes.values()))})"
+           " first"
+           if dtypes and not wrong and len(set(dtypes.values())) == 1
+           else "load into a model of the saved architecture")
+    wrong += [f"'{k}' of dtype {d} where the model has {expected[k].dtype}"
+              for k, d in dtypes.items()]
     if wrong:
-        checks.fail(ValueError, "load", f"the arrays of {name}", "the model's state "
-                    "dict", ", ".join(wrong), "load into a model of the saved "
-                    "architecture")
-    for key, array in expected.items():
-        dtype = found[key][2]
-        if dtype != array.dtype:
-            checks.fail(ValueError, "load", f"'{key}' in {name}", array.dtype, dtype,
-                        f"convert the model with model.to(np.{dtype}) first")
+        checks.fail(ValueError, owner, f"the arrays of {name}", what, ", ".join(wrong),
+                    fix)
 
 
-def _read_npz(file, name, expected):
+def _member(archive, info, shape, dtype, fortran, start):
+    """The array of one archive member whose header has been read: its data only."""
+    with archive.open(info) as member:
+        member.read(start)                              # the header, read before
+        data = np.frombuffer(member.read(), dtype)      # zip's checksum verified
+    return data.reshape(shape[::-1]).T if fortran else data.reshape(shape)
+
+
+def _read_npz(file, name, check, owner="load"):
     """The arrays of the ``.npz`` archive ``file`` (called ``name`` in messages), read
-    without pickle once their headers match the state dict ``expected``."""
+    without pickle once ``check(found, read)`` has accepted their headers (``read(key)``
+    reads one array, for a checkpoint's record)."""
     magic = _first_bytes(file)
     kind = "a pickle" if magic[:1] == b"\x80" else "another kind of file"
+    writer = "save()" if owner == "load" else "save_checkpoint()"
     if magic not in _ZIP_MAGIC:
-        checks.fail(ValueError, "load", name, "an .npz archive written by save()", kind,
-                    _NEVER_UNPICKLE)
+        checks.fail(ValueError, owner, name, f"an .npz archive written by {writer}",
+                    kind, _NEVER_UNPICKLE)
     try:
         with zipfile.ZipFile(file) as archive:
-            found = _headers(archive, name)
-            _check_fit(found, expected, name)
-            state = {}
-            for key, (info, shape, dtype, fortran, start) in found.items():
-                with archive.open(info) as member:
-                    member.read(start)                       # the header, read before
-                    data = np.frombuffer(member.read(), dtype)  # checksum verified
-                state[key] = (data.reshape(shape[::-1]).T if fortran
-                              else data.reshape(shape))
+            found = _headers(archive, name, owner)
+            check(found, lambda key: _member(archive, *found[key]))
+            return {key: _member(archive, *header) for key, header in found.items()}
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-        checks.fail(ValueError, "load", name, "a complete .npz archive",
+        checks.fail(ValueError, owner, name, "a complete .npz archive",
                     f"a damaged one ({error})", _DAMAGED)
-    return state
 
 
-def load(model, path):
+def _existing(path):
+    """``path`` as a ``Path``, with ``.npz`` appended if only that name exists (the name
+    given to ``save``), and the file's name for messages; a file object as it is."""
+    if not isinstance(path, (str, Path)):
+        return path, "the file"
+    path = Path(path)
+    if not path.exists() and _npz_path(path).exists():
+        path = _npz_path(path)
+    return path, path.name
+
+
+def load(model: Module, path: str | Path | BinaryIO) -> Module:
     """Load weights written by ``save`` into ``model``, in place. Pickled, damaged and
     crafted files are refused before anything is changed.
 
@@ -193,10 +219,208 @@ def load(model, path):
         ``model``, holding the loaded weights.
     """
     checks.instance(model, "model", "load", Module)
-    if isinstance(path, (str, Path)):
-        path = Path(path)
-        if not path.exists() and _npz_path(path).exists():    # the name given to save()
-            path = _npz_path(path)
-    name = path.name if isinstance(path, Path) else "the file"
-    model.load_state_dict(_read_npz(path, name, model.state_dict()))
+    path, name = _existing(path)
+    expected = model.state_dict()
+    model.load_state_dict(_read_npz(
+        path, name, lambda found, read: _check_fit(found, expected, name)))
     return model
+
+
+_FORMAT = "nnlib checkpoint 1"
+
+
+def _generators(model, rng):
+    """The random generators of a run, by name: ``"fit"``, the generator of ``fit``'s
+    shuffles (if any), and ``"model.<path>.rng"`` for each module of ``model`` that
+    draws from a generator of its own (a ``Dropout``)."""
+    found = {} if rng is None else {"fit": rng}
+    for name, module in model.named_modules():
+        if isinstance(getattr(module, "rng", None), np.random.Generator):
+            found[f"model.{name}.rng" if name else "model.rng"] = module.rng
+    return found
+
+
+def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optimizer,
+                    scheduler: LRScheduler | None = None, epoch: int = 1,
+                    history: dict | None = None,
+                    rng: np.random.Generator | None = None) -> Path | BinaryIO:
+    """Save everything a run needs to go on exactly where it stopped, without pickle.
+
+    Derived in chapter 8, "Training". One ``.npz`` file (``.npz`` is appended as by
+    ``save``), written atomically as by ``save``: the model's state dict
+    (``"model.<key>"``), the optimizer's state arrays (``"optimizer.<i>.<name>"``) and,
+    as JSON in a ``uint8`` array ``"checkpoint"``: ``epoch``, ``history``, the
+    optimizer's class, hyperparameters and step counts, the scheduler's class and
+    ``state_dict()``, and the state (``bit_generator.state``) of ``rng`` and of the
+    generator of every module that has one (``Dropout.rng``). PyTorch users save the
+    same dict with ``torch.save``; ``fit(checkpoint=path)`` calls this after every
+    epoch.
+
+    Parameters
+    ----------
+    path : str, pathlib.Path or a binary file object open for writing
+    model : Module
+    optimizer : Optimizer
+    scheduler : LRScheduler, optional
+    epoch : int, default 1
+        The number of epochs completed, >= 1.
+    history : dict of name -> list of float, optional
+        The run's record so far (``fit``'s ``History``).
+    rng : numpy.random.Generator, optional
+        The generator of the run's shuffles (``fit``'s ``rng``).
+
+    Returns
+    -------
+    pathlib.Path or the file object
+    """
+    owner = "save_checkpoint"
+    checks.instance(model, "model", owner, Module)
+    state = checks.instance(optimizer, "optimizer", owner, Optimizer).state_dict()
+    arrays = {f"model.{key}": array for key, array in model.state_dict().items()}
+    numbers: dict[int, dict] = {}
+    for i, entries in state["state"].items():
+        for key, value in entries.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"optimizer.{i}.{key}"] = value
+            else:
+                numbers.setdefault(i, {})[key] = value
+    record = {"format": _FORMAT, "epoch": checks.positive_int(epoch, "epoch", owner),
+              "history": {k: list(map(float, v)) for k, v in (history or {}).items()},
+              "optimizer": {"class": type(optimizer).__name__, "state": numbers,
+                            "param_groups": state["param_groups"]},
+              "scheduler": scheduler and {"class": type(scheduler).__name__,
+                                          "state": scheduler.state_dict()},
+              "generators": {name: generator.bit_generator.state for name, generator
+                             in _generators(model, rng).items()}}
+    text = json.dumps(record, default=lambda number: number.item())  # NumPy scalars
+    arrays["checkpoint"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    return _write(arrays, path)
+
+
+_LONGEST_RECORD = 2**26          # bytes of JSON; a run's record takes far fewer
+
+
+def _is_record(record):
+    """Whether ``record``, read from JSON, has the form ``save_checkpoint`` gives it:
+    its format, a positive epoch and a history of lists."""
+    return (isinstance(record, dict) and record.get("format") == _FORMAT
+            and isinstance(record.get("epoch"), int) and record["epoch"] >= 1
+            and isinstance(record.get("history"), dict)
+            and all(isinstance(v, list) for v in record["history"].values()))
+
+
+def _record(found, read, name, owner):
+    """The JSON record of a checkpoint whose headers are ``found``; ``ValueError`` if
+    there is none or it is not a checkpoint's."""
+    header, record = found.get("checkpoint"), None
+    if header is not None and len(header[1]) == 1 and header[2] == np.uint8 \
+            and header[1][0] <= _LONGEST_RECORD:
+        try:
+            record = json.loads(read("checkpoint").tobytes())
+        except ValueError:                       # not UTF-8, or not JSON
+            pass
+    if not _is_record(record):
+        checks.fail(ValueError, owner, name, "a checkpoint written by "
+                    "save_checkpoint()", "a file without a valid checkpoint record",
+                    "a model's weights alone are loaded with load()")
+    return record
+
+
+def _expected(found, model, optimizer):
+    """The arrays a checkpoint must hold: the model's state dict, and an array of
+    parameter i's shape and dtype for each ``"optimizer.<i>.<name>"`` it holds."""
+    expected = {f"model.{key}": array for key, array in model.state_dict().items()}
+    for key in found:
+        i = key.split(".")[1] if key.startswith("optimizer.") else ""
+        if i.isdigit() and int(i) < len(optimizer.params):
+            expected[key] = optimizer.params[int(i)].data
+    record = np.broadcast_to(np.uint8(0), found["checkpoint"][1])  # no allocation
+    return {**expected, "checkpoint": record}
+
+
+def _optimizer_state(saved, arrays):
+    """The optimizer's ``state_dict()`` from a checkpoint's record and arrays."""
+    state = {int(i): dict(entries) for i, entries in saved["state"].items()}
+    for key, array in arrays.items():
+        if key.startswith("optimizer."):
+            _, i, entry = key.split(".", 2)
+            state.setdefault(int(i), {})[entry] = array
+    group = {k: tuple(v) if isinstance(v, list) and k != "params" else v
+             for k, v in saved["param_groups"][0].items()}     # JSON has no tuples
+    return {"state": state, "param_groups": [group]}
+
+
+def _states(model, optimizer, scheduler, generators):
+    """What loading a checkpoint changes, to put back if a piece refuses its state."""
+    return (model.state_dict(), optimizer.state_dict(),
+            scheduler.state_dict() if scheduler is not None else None,
+            {name: g.bit_generator.state for name, g in generators.items()})
+
+
+def _put(model, optimizer, scheduler, generators, states):
+    """Load ``states`` (as ``_states`` returns them) into the pieces of a run."""
+    model_state, optimizer_state, scheduler_state, generator_states = states
+    model.load_state_dict(model_state)
+    optimizer.load_state_dict(optimizer_state)
+    if scheduler is not None:
+        scheduler.load_state_dict(scheduler_state)
+    for name, generator in generators.items():
+        generator.bit_generator.state = generator_states[name]
+
+
+def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optimizer,
+                    scheduler: LRScheduler | None = None,
+                    rng: np.random.Generator | None = None) -> tuple[int, dict]:
+    """Load a checkpoint written by ``save_checkpoint`` into the pieces of a run, in
+    place; return ``(epoch, history)``, the epochs completed and the record so far.
+
+    Derived in chapter 8, "Training". ``model``, ``optimizer``, ``scheduler`` and
+    ``rng`` must be built as the run that wrote the checkpoint built them (the same
+    architecture, dtype and classes; their initial values do not matter); every
+    generator of the run (``rng`` and each ``Dropout.rng``) is set to its saved
+    state. The file is checked as ``load`` checks one, before any array is read; a
+    checkpoint of another model, optimizer class, scheduler class or set of generators
+    is refused with a ``ValueError`` naming the file and what differs. All or nothing:
+    if any piece refuses its state, the others are put back.
+
+    Parameters
+    ----------
+    path : str, pathlib.Path or a binary file object open for reading
+    model, optimizer, scheduler, rng
+        As for ``save_checkpoint``.
+
+    Returns
+    -------
+    epoch : int
+    history : dict of name -> list of float
+    """
+    owner = "load_checkpoint"
+    checks.instance(model, "model", owner, Module)
+    checks.instance(optimizer, "optimizer", owner, Optimizer)
+    generators = _generators(model, rng)
+    path, name = _existing(path)
+    record = {}
+
+    def check(found, read):
+        record.update(_record(found, read, name, owner))
+        _check_fit(found, _expected(found, model, optimizer), name, owner,
+                   "the state of this model and optimizer")
+    arrays = _read_npz(path, name, check, owner)
+    run = "optimizer {}, scheduler {}, generators {}".format
+    saved = run(record["optimizer"]["class"], (record["scheduler"] or {}).get("class"),
+                sorted(record["generators"]))
+    own = run(type(optimizer).__name__, scheduler and type(scheduler).__name__,
+              sorted(generators))
+    if saved != own:
+        checks.fail(ValueError, owner, name, f"a checkpoint of a run with {own}",
+                    f"one with {saved}", "build the pieces of the run as it did")
+    before = _states(model, optimizer, scheduler, generators)
+    states = ({key[6:]: a for key, a in arrays.items() if key.startswith("model.")},
+              _optimizer_state(record["optimizer"], arrays),
+              (record["scheduler"] or {}).get("state"), record["generators"])
+    try:
+        _put(model, optimizer, scheduler, generators, states)
+    except (ValueError, TypeError, KeyError) as error:
+        _put(model, optimizer, scheduler, generators, before)
+        raise ValueError(f"{owner}: {name} does not fit this run: {error}") from None
+    return record["epoch"], record["history"]

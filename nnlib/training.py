@@ -8,14 +8,28 @@ Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
 from collections.abc import Callable
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
+from typing import Protocol
 import numpy as np
 from nnlib import checks
 from nnlib.callbacks import Callback, EarlyStopping, EpochPrinter, ProgressBar
-from nnlib.data import DataLoader
+from nnlib.data import DataLoader, _not_none
+from nnlib.lr_scheduler import LRScheduler, OneCycleLR, ReduceLROnPlateau
 from nnlib.module import Module
 from nnlib.optim import Optimizer
+from nnlib.serialization import load_checkpoint, save_checkpoint
 
 __all__ = ["predict", "evaluate", "History", "fit"]
+
+
+class _Loss(Protocol):
+    """What ``fit`` and ``evaluate`` need of a loss (an nnlib loss has it): called on
+    ``(output, target)`` it returns the loss; ``backward()`` returns d loss / d
+    output."""
+
+    def __call__(self, output: np.ndarray, target: np.ndarray) -> float: ...
+
+    def backward(self) -> np.ndarray: ...
 
 
 @contextmanager
@@ -30,7 +44,8 @@ def _modes_kept(model):
             module.training = mode
 
 
-def predict(model, X, batch_size=None):
+def predict(model: Module, X: np.ndarray,
+            batch_size: int | None = None) -> np.ndarray:
     """The model's outputs for X, computed in evaluation mode.
 
     Derived in chapter 8, "Training". Dropout and batch normalization behave as at test
@@ -64,9 +79,8 @@ def predict(model, X, batch_size=None):
 
 def _pairs(X, y, owner, names=("X", "y")):
     """``(X, y)`` if both are arrays of the same number of samples, at least one."""
-    if y is None:
-        checks.fail(TypeError, owner, names[1], "a NumPy array of targets", "None",
-                    f"{owner} compares the outputs with targets: one per sample")
+    _not_none(y, names[1], owner, "a NumPy array of targets",
+              f"{owner} compares the outputs with targets: one per sample")
     return checks.samples(X, y, owner, names)
 
 
@@ -106,7 +120,9 @@ def _evaluate(model, loss_fn, X, y, metrics, batch_size=None, check=None):
     return totals
 
 
-def evaluate(model, loss_fn, X, y, metrics=None, batch_size=None):
+def evaluate(model: Module, loss_fn: _Loss, X: np.ndarray, y: np.ndarray,
+             metrics: dict[str, Callable] | list[Callable] | None = None,
+             batch_size: int | None = None) -> dict[str, float]:
     """The loss and the metrics of a model on a data set, computed in evaluation mode.
 
     Derived in chapter 8, "Training". The mode of every module is restored afterwards;
@@ -164,18 +180,18 @@ class History(Callback, dict):
         of epochs.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.best_epoch = None
+        self.best_epoch: int | None = None
         self.stopped_early = False
 
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         return len(next(iter(self.values()), []))
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Append each value of the epoch to its list."""
-        for name, value in logs.items():
+        for name, value in (logs or {}).items():
             self.setdefault(name, []).append(value)
 
     def __repr__(self):
@@ -206,17 +222,21 @@ class _Run:
     the ``History``, and the weights of the last complete epoch, which are put back
     when a number becomes NaN or inf."""
 
-    def __init__(self, model, loss_fn, optimizer, loader, metrics, validation_data):
+    def __init__(self, model, loss_fn, optimizer, loader, metrics, validation_data,
+                 scheduler):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.loader, self.metrics = loader, metrics
         self.validation_data, self.history = validation_data, History()
         self.totals = dict.fromkeys(["loss", *metrics], 0.0)
         self.good_epoch, self.good_state = 0, model.state_dict()
+        self.scheduler, self.per_batch = scheduler, isinstance(scheduler, OneCycleLR)
 
     def finite(self, value, what, epoch, batch=None):
-        """``value``, an output or a loss, if it holds no NaN or inf; else stop."""
-        if not np.isfinite(value).all():
-            got = "NaN or inf" if np.ndim(value) else value
+        """``value``, an output, a loss or a list of weight arrays, if it holds no NaN
+        or inf; else stop."""
+        arrays = value if isinstance(value, list) else [value]
+        if not all(np.isfinite(a).all() for a in arrays):
+            got = value if isinstance(value, float) else "NaN or inf"
             raise self.stop(f"{what} became {got}", epoch, batch)
         return value
 
@@ -228,19 +248,22 @@ class _Run:
                          epoch == batch == 1, self.good_epoch)
 
     def add(self, loss, output, y):
-        """Add a batch's loss and metrics to the running means of the epoch; return the
-        batch's own values and its size."""
+        """Add a batch's loss and metrics to the running means of the epoch, note the
+        learning rate of its step and step a scheduler of batches; return the batch's
+        own values and its size."""
         share = len(y) / self.loader.n_samples
         values = _tally(self.totals, self.metrics, share, loss, y, output)
+        self.lr = self.optimizer.lr
+        if self.per_batch:                                 # OneCycleLR
+            self.scheduler.step()
         return {**values, "size": len(y)}
 
     def end_epoch(self, epoch):
-        """Check the weights and evaluate on the validation data; return the epoch's
-        values and the learning rate of its steps."""
+        """Check the weights, evaluate on the validation data and step a scheduler of
+        epochs; return the epoch's values and the learning rate of its last step."""
         state = self.model.state_dict()
-        weights = [a for a in state.values() if a.dtype.kind in "fc"]
-        if not all(np.isfinite(a).all() for a in weights):
-            raise self.stop("the weights became NaN or inf", epoch)
+        self.finite([a for a in state.values() if a.dtype.kind in "fc"], "the weights",
+                    epoch)
         values, self.totals = self.totals, dict.fromkeys(self.totals, 0.0)
         if self.validation_data is not None:
             check = partial(self.finite, what="the output on the validation data",
@@ -249,7 +272,24 @@ class _Run:
                                self.metrics, check=check)
             values.update({f"val_{name}": value for name, value in scores.items()})
         self.good_epoch, self.good_state = epoch, state
-        return {**values, "lr": self.optimizer.lr}
+        if isinstance(self.scheduler, ReduceLROnPlateau):   # the value it watches
+            self.scheduler.step(values.get("val_loss", values["loss"]))
+        elif self.scheduler is not None and not self.per_batch:
+            self.scheduler.step()
+        return {**values, "lr": self.lr}
+
+    def resume(self, path, epochs):
+        """Load the checkpoint ``path`` into the run's model, optimizer, scheduler and
+        shuffling generator and take its history; return the epoch it was saved
+        after."""
+        pieces = self.model, self.optimizer, self.scheduler, self.loader.rng
+        epoch, history = load_checkpoint(path, *pieces)
+        if epoch >= epochs:
+            checks.fail(ValueError, "fit", "epochs", f"more than the {epoch} epochs "
+                        f"already run in {path}", epochs, "the run is complete")
+        self.history.update(history)
+        self.good_epoch, self.good_state = epoch, self.model.state_dict()
+        return epoch
 
 
 def _check_optimizer(optimizer, model):
@@ -337,9 +377,15 @@ class _Hooks:
         return any(callback.stop_training for callback in self.callbacks)
 
 
-def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=None,
-        metrics=None, shuffle=True, rng=None, scheduler=None, callbacks=None,
-        early_stopping=None, verbose=False):
+def fit(model: Module, loss_fn: _Loss, optimizer: Optimizer, X: np.ndarray,
+        y: np.ndarray, epochs: int, batch_size: int | None = 32,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        metrics: dict[str, Callable] | list[Callable] | None = None,
+        shuffle: bool = True, rng: np.random.Generator | int | None = None,
+        scheduler: LRScheduler | None = None, callbacks: list[Callback] | None = None,
+        early_stopping: EarlyStopping | None = None, verbose: bool | int = False,
+        checkpoint: str | Path | None = None,
+        resume_from: str | Path | None = None) -> History:
     """Train a model on mini-batches and record the loss and the metrics of every epoch.
 
     Derived in chapter 8, "Training". Each epoch visits every training sample once, in a
@@ -355,9 +401,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
     batch sizes, each measured before its batch's step. With ``validation_data`` the
     model is then evaluated on it, as by ``evaluate(model, loss_fn, X_val, y_val,
     metrics)``: ``val_loss``, ``val_<metric>``; ``lr`` records the learning rate. Then
-    ``scheduler.step()``, if given, and the callbacks' ``on_epoch_end``. The callbacks
-    (see ``Callback``) are called in this order: the progress display, ``callbacks``,
-    ``early_stopping``, then the returned ``History``.
+    the scheduler's step, if one is given, and the callbacks' ``on_epoch_end``. The
+    callbacks (see ``Callback``) are called in this order: the progress display,
+    ``callbacks``, ``early_stopping``, then the returned ``History``.
 
     If an output, the loss or a weight becomes NaN or infinite, training stops with a
     ``FloatingPointError`` naming the epoch and the batch and suggesting a lower
@@ -395,7 +441,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
         The generator of the shuffles, or its seed: with a seed (and seeded initial
         weights) a run is reproducible bit for bit.
     scheduler : LRScheduler, optional
-        Stepped once at the end of every epoch.
+        Stepped as PyTorch's documentation steps it: ``OneCycleLR`` after every batch,
+        ``ReduceLROnPlateau`` at the end of every epoch with the validation loss (the
+        training loss without validation data), any other at the end of every epoch.
     callbacks : list of Callback, optional
         Called at the start and end of training, of every epoch and of every batch.
     early_stopping : EarlyStopping, optional
@@ -404,6 +452,17 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
         0 (False): print nothing. 1 (True): a progress bar if tqdm is installed
         (``ProgressBar``), else one line per epoch. 2: one line per epoch
         (``EpochPrinter``), with the recorded values and no timings.
+    checkpoint : str or pathlib.Path, optional
+        After every epoch, save the whole state of the run to this ``.npz`` file with
+        ``save_checkpoint``: the model, the optimizer, the scheduler, the epoch, the
+        history and every random generator (``rng``'s and each ``Dropout``'s).
+    resume_from : str or pathlib.Path, optional
+        Go on from a checkpoint: load it with ``load_checkpoint`` into ``model``,
+        ``optimizer``, ``scheduler`` and the generators (built as the interrupted run
+        built them), then run epochs ``epoch + 1`` to ``epochs``; the returned history
+        holds the whole run. The result equals the uninterrupted run's bit for bit.
+        Callbacks start afresh (early stopping counts from the resumed epoch). As
+        PyTorch Lightning's ``fit(ckpt_path=...)`` and Keras's ``BackupAndRestore``.
 
     Returns
     -------
@@ -415,12 +474,13 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
                                    metrics)
     callbacks = _callbacks(callbacks, early_stopping, verbose)
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, rng=rng)
-    run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data)
+    run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data, scheduler)
+    start = 0 if resume_from is None else run.resume(resume_from, epochs)
     params = dict(epochs=epochs, steps=len(loader), verbose=verbose, metrics=keys)
     hooks = _Hooks([*callbacks, run.history], model, run.history, params)
     with _modes_kept(model), np.errstate(over="ignore", invalid="ignore"):
         hooks("on_train_begin")
-        for epoch in range(1, epochs + 1):
+        for epoch in range(start + 1, epochs + 1):
             model.train()
             hooks("on_epoch_begin", epoch)
             for batch, (xb, yb) in enumerate(loader, start=1):
@@ -431,10 +491,11 @@ def fit(model, loss_fn, optimizer, X, y, epochs, batch_size=32, validation_data=
                 model.backward(loss_fn.backward(), input_grad=False)
                 optimizer.step()
                 hooks("on_batch_end", batch, run.add(loss, output, yb))
-            logs = run.end_epoch(epoch)          # weights, validation data, lr
-            if scheduler is not None:
-                scheduler.step()
+            logs = run.end_epoch(epoch)          # weights, validation data, scheduler
             hooks("on_epoch_end", epoch, logs)
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, model, optimizer, scheduler, epoch,
+                                run.history, loader.rng)
             if hooks.stop_training:
                 run.history.stopped_early = epoch < epochs
                 break

@@ -54,8 +54,9 @@ def test_load_names_missing_extra_misshapen_and_mistyped_keys_and_changes_nothin
                        r"'0.weight' of shape \(10, 31\) where the model has \(10, 32\); load "
                        "into a model of the saved architecture$"),
              "dtype": ({**state, "2.bias": state["2.bias"].astype(np.float32)},
-                       r"^load: '2.bias' in dtype.npz must be float64, got float32; convert "
-                       r"the model with model.to\(np.float32\) first$")}
+                       r"^load: the arrays of dtype.npz must be the model's state dict, got "
+                       r"'2.bias' of dtype float32 where the model has float64; convert the "
+                       r"model with model.to\(np.float32\) first$")}
     for name, (arrays, message) in cases.items():
         np.savez(tmp_path / f"{name}.npz", **arrays)
         target = classifier(16)

@@ -8,9 +8,10 @@ import pytest
 
 
 import nnlib
-from nnlib import (Adam, Callback, CrossEntropyLoss, EarlyStopping, History, Linear, Module,
-                   MSELoss, ReLU, SGD, Sequential, StepLR, Standardizer, accuracy, evaluate,
-                   fit, predict, train_val_split)
+from nnlib import (Adam, Callback, CrossEntropyLoss, DataLoader, EarlyStopping, History,
+                   Linear, Module, MSELoss, OneCycleLR, ReduceLROnPlateau, ReLU, SGD,
+                   Sequential, StepLR, Standardizer, accuracy, evaluate, fit, predict,
+                   train_val_split)
 from nnlib import checks, training
 
 
@@ -159,6 +160,63 @@ def test_fit_steps_the_scheduler_once_per_epoch(data):
     fit(model, CrossEntropyLoss(), optimizer, X_train, y_train, epochs=5,
         scheduler=StepLR(optimizer, 2, gamma=0.5), rng=0)
     assert optimizer.lr == 0.1 * 0.5 ** 2
+
+
+def test_fit_steps_one_cycle_after_every_batch_as_the_hand_written_loop(data):
+    X_train, _, y_train, _ = data
+    by_hand, packaged = classifier(21), classifier(21)
+    loss_fn = CrossEntropyLoss()
+    optimizer = SGD(by_hand.parameters(), lr=0.1, momentum=0.9)
+    scheduler = OneCycleLR(optimizer, max_lr=0.5, epochs=4, steps_per_epoch=15)
+    loader, rates = DataLoader(X_train, y_train, batch_size=32, shuffle=True, rng=3), []
+    for _ in range(4):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(by_hand(xb), yb)
+            by_hand.backward(loss_fn.backward())
+            rate = optimizer.lr
+            optimizer.step()
+            scheduler.step()
+        rates.append(rate)
+    optimizer = SGD(packaged.parameters(), lr=0.1, momentum=0.9)
+    history = fit(packaged, loss_fn, optimizer, X_train, y_train, epochs=4, batch_size=32,
+                  rng=3, scheduler=OneCycleLR(optimizer, max_lr=0.5, epochs=4,
+                                              steps_per_epoch=15))
+    assert all(np.array_equal(p.data, q.data)
+               for p, q in zip(by_hand.parameters(), packaged.parameters()))
+    assert history["lr"] == rates and len(set(rates)) == 4       # the rate of each last step
+
+
+def test_fit_steps_reduce_on_plateau_with_the_validation_loss_as_the_hand_written_loop(data):
+    X_train, X_val, y_train, y_val = data
+    by_hand, packaged = classifier(22), classifier(22)
+    loss_fn = CrossEntropyLoss()
+    optimizer = Adam(by_hand.parameters(), lr=0.05)
+    scheduler = ReduceLROnPlateau(optimizer, factor=0.5, patience=0)
+    loader, rates = DataLoader(X_train, y_train, batch_size=64, shuffle=True, rng=4), []
+    for _ in range(12):
+        by_hand.train()
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(by_hand(xb), yb)
+            by_hand.backward(loss_fn.backward())
+            optimizer.step()
+        rates.append(optimizer.lr)
+        scheduler.step(evaluate(by_hand, loss_fn, X_val, y_val)["loss"])
+    optimizer = Adam(packaged.parameters(), lr=0.05)
+    plateau = ReduceLROnPlateau(optimizer, factor=0.5, patience=0)
+    history = fit(packaged, loss_fn, optimizer, X_train, y_train, epochs=12, batch_size=64,
+                  rng=4, validation_data=(X_val, y_val), scheduler=plateau)
+    assert all(np.array_equal(p.data, q.data)
+               for p, q in zip(by_hand.parameters(), packaged.parameters()))
+    assert history["lr"] == rates and rates[-1] < rates[0]       # it did reduce
+    assert plateau.best == min(history["val_loss"])
+    model = classifier(23)
+    optimizer = Adam(model.parameters())
+    plateau = ReduceLROnPlateau(optimizer)
+    history = fit(model, loss_fn, optimizer, X_train, y_train, epochs=3, rng=4,
+                  scheduler=plateau)          # no validation data: watches the loss
+    assert plateau.best == min(history["loss"]) and plateau.last_epoch == 3
 
 
 def verbose_run(data, verbose, **options):
