@@ -193,7 +193,12 @@ def record():
                      f"onecycle/{i}/path": np.array(path), f"onecycle/{i}/lr": np.array(rates),
                      f"onecycle/{i}/momentum": np.array(momenta)})
 
-    meta = {"torch": torch.__version__, "cases": cases()}
+    # the cases' definitions too, so that chapter 7 can replay them with nnlib and compare
+    meta = {"torch": torch.__version__, "cases": cases(),
+            "schedule_cases": [[chain, epochs, sorted(set_lr.items())]
+                               for chain, epochs, set_lr in SCHEDULE_CASES],
+            "plateau_metrics": PLATEAU_METRICS,
+            "onecycle_cases": [list(case) for case in ONECYCLE_CASES]}
     OUT.parent.mkdir(exist_ok=True)
     np.savez_compressed(OUT, __meta__=np.array(json.dumps(meta)), **data)
     print(f"wrote {OUT} ({len(data)} arrays) with torch {torch.__version__}")
