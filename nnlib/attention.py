@@ -276,13 +276,13 @@ class MultiheadAttention(Module):
         """Check query (N, L, E), key and value (N, S, E) (or (L, N, E) and (S, N, E) if
         not batch_first); return the three batch first."""
         e, dtype = self.embed_dim, self.in_proj_weight.dtype
-        layout = "(N, {}, E)" if self.batch_first else "({}, N, E) (batch_first=False)"
+        first = self.batch_first      # the names: (N, L, E) or (L, N, E)
         checks.array(query, "query", self, shape=(None, None, e), dtype=dtype,
-                     fix=f"query is {layout.format('L')}; nnlib takes batches only")
-        n = query.shape[0 if self.batch_first else 1]
-        checks.array(key, "key", self, shape=(n, None, e) if self.batch_first
-                     else (None, n, e), dtype=dtype,
-                     fix=f"key is {layout.format('S')} with query's N = {n}")
+                     fix="nnlib takes batches only", names="NLE" if first else "LNE")
+        n = query.shape[0 if first else 1]
+        checks.array(key, "key", self,
+                     shape=(n, None, e) if first else (None, n, e), dtype=dtype,
+                     fix=f"with query's N = {n}", names="NSE" if first else "SNE")
         checks.array(value, "value", self, shape=key.shape, dtype=dtype)
         if not self.batch_first:
             query, key, value = (x.swapaxes(0, 1) for x in (query, key, value))

@@ -46,11 +46,13 @@ def fail(error: type[Exception], owner: object, name: str, expected: str, got: o
     raise error(f"{owner_name(owner)}: {name} must be {expected}, got {got}{fix}")
 
 
-def format_shape(pattern: _Pattern) -> str:
+def format_shape(pattern: _Pattern, names: str | None = None) -> str:
     """Write a shape pattern the book's way: ``(None, 4)`` is ``(N, 4)``, ``...`` is
-    ``*``. A free dimension is named by its place: N (the batch) first; then C, H, W in
+    ``*``. A free dimension is named by ``names`` (one letter a dimension, e.g.
+    ``"NTD"`` for sequences) or else by its place: N (the batch) first; then C, H, W in
     a batch of images ``(N, C, H, W)``, C, L in ``(N, C, L)``, and D otherwise."""
-    names = "ND" if ... in pattern else {3: "NCL", 4: "NCHW"}.get(len(pattern), "ND")
+    if names is None:
+        names = "ND" if ... in pattern else {3: "NCL", 4: "NCHW"}.get(len(pattern), "ND")
     dims = ["*" if d is ... else str(d) if d is not None
             else names[i] if i < len(names) else "?" for i, d in enumerate(pattern)]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
@@ -77,18 +79,21 @@ FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def array(x: object, name: str, owner: object, shape: _Pattern | None = None,
-          dtype: np.dtype | type | str | None = None, fix: str = "") -> np.ndarray:
+          dtype: np.dtype | type | str | None = None, fix: str = "",
+          names: str | None = None) -> np.ndarray:
     """Return ``x`` if it is a NumPy array that fits the ``shape`` pattern and has the
     ``dtype``.
 
     Derived in chapter 1, "A neuron and a network". ``dtype`` is the exact dtype the
     array must have, or ``"floating"`` for float32 or float64, the two dtypes nnlib
-    computes in. ``fix``, if given, ends the message of a wrong shape."""
+    computes in. ``fix``, if given, ends the message of a wrong shape; ``names``
+    names the free dimensions in it (see ``format_shape``)."""
     if not isinstance(x, np.ndarray):
         fail(TypeError, owner, name, "a NumPy array", type(x).__name__,
              f"convert it with np.asarray({name})")
     if shape is not None and not shape_matches(x.shape, shape):
-        fail(ValueError, owner, name, f"of shape {format_shape(shape)}", x.shape, fix)
+        fail(ValueError, owner, name, f"of shape {format_shape(shape, names)}", x.shape,
+             fix)
     if dtype is not None and (x.dtype not in FLOATING if isinstance(dtype, str)
                               else x.dtype != dtype):
         fail(ValueError, owner, name, *dtype_mismatch(x.dtype, name, dtype))

@@ -91,7 +91,7 @@ def _check_sequences(x, owner, d_model, max_len, dtype):
     """Check that x is a batch (N, T, d_model) of ``dtype`` with T <= max_len: the
     input of both positional encodings."""
     checks.array(x, "x", owner, shape=(None, None, d_model), dtype=dtype,
-                 fix=f"a batch of N sequences of T positions, (N, T, {d_model})")
+                 fix="a batch of N sequences of T positions", names="NTD")
     if x.shape[1] > max_len:
         checks.fail(ValueError, owner, "x", f"at most max_len = {max_len} positions",
                     x.shape[1], "build the layer with a larger max_len")

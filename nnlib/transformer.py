@@ -76,8 +76,8 @@ class TransformerBlock(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """The attention sublayer, then the MLP sublayer, each added to its input."""
         checks.array(x, "x", self, shape=(None, None, self.d_model),
-                     dtype=self.linear1.weight.dtype, fix="a batch of N sequences of T "
-                     f"positions, (N, T, {self.d_model})")
+                     dtype=self.linear1.weight.dtype,
+                     fix="a batch of N sequences of T positions", names="NTD")
         n, t, d = x.shape
         self.save_for_backward(x.shape)
         mask = np.triu(np.ones((t, t), dtype=bool), k=1) if self.causal else None

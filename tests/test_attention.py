@@ -414,11 +414,11 @@ def test_forward_errors_name_the_argument():
     layer = MultiheadAttention(8, 2, rng=0)
     x = np.zeros((2, 5, 8))
     causal = np.triu(np.ones((5, 5), dtype=bool), k=1)
-    with pytest.raises(ValueError, match=r"query must be of shape \(N, C, 8\), got \(5, 8\); "
-                                         r"query is \(N, L, E\); nnlib takes batches only"):
+    with pytest.raises(ValueError, match=r"query must be of shape \(N, L, 8\), got \(5, 8\); "
+                                         r"nnlib takes batches only"):
         layer(x[0], x[0], x[0])
-    with pytest.raises(ValueError, match=r"key must be of shape \(2, C, 8\), got \(3, 5, 8\); "
-                                         r"key is \(N, S, E\) with query's N = 2"):
+    with pytest.raises(ValueError, match=r"key must be of shape \(2, S, 8\), got \(3, 5, 8\); "
+                                         r"with query's N = 2"):
         layer(x, np.zeros((3, 5, 8)), np.zeros((3, 5, 8)))
     with pytest.raises(ValueError, match=r"value must be of shape \(2, 5, 8\), got \(2, 4, 8\)"):
         layer(x, x, x[:, :4])

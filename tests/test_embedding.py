@@ -106,8 +106,8 @@ def test_learned_positional_encoding_gradients_and_errors():
     with pytest.raises(ValueError, match="x must be at most max_len = 9 positions, got 10; build "
                                          "the layer with a larger max_len"):
         layer(np.zeros((1, 10, 4)))
-    with pytest.raises(ValueError, match=r"x must be of shape \(N, C, 4\), got \(1, 3, 5\); a batch "
-                                         r"of N sequences of T positions, \(N, T, 4\)"):
+    with pytest.raises(ValueError, match=r"x must be of shape \(N, T, 4\), got \(1, 3, 5\); a batch "
+                                         r"of N sequences of T positions"):
         layer(np.zeros((1, 3, 5)))
     with pytest.raises(ValueError, match="x must be float64, got float32"):
         layer(np.zeros((1, 3, 4), dtype=np.float32))

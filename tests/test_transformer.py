@@ -112,8 +112,8 @@ def test_block_errors():
         TransformerBlock(8, 2, dim_feedforward=0)
     block = TransformerBlock(8, 2)
     with pytest.raises(ValueError, match=r"TransformerBlock\(d_model=8, nhead=2, dim_feedforward=32, "
-                                         r"causal=True\): x must be of shape \(N, C, 8\), got \(2, 8\); "
-                                         r"a batch of N sequences of T positions, \(N, T, 8\)"):
+                                         r"causal=True\): x must be of shape \(N, T, 8\), got \(2, 8\); "
+                                         r"a batch of N sequences of T positions"):
         block(np.zeros((2, 8)))
     with pytest.raises(ValueError, match="x must be float64, got float32"):
         block(np.zeros((1, 2, 8), dtype=np.float32))
