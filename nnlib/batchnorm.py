@@ -20,10 +20,13 @@ class _BatchNorm(Module):
     input, (0, 2, 3) for (N, C, H, W) input, so each channel has M = N (resp. N * H * W)
     values."""
 
-    _pixels = ()             # the input's dimensions after (N, C): none, or (H, W)
+    _pixels: tuple[None, ...] = ()      # the input's axes after (N, C): none, or (H, W)
+    running_mean: np.ndarray | None     # buffers, or None without running statistics
+    running_var: np.ndarray | None
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=np.float64):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: np.dtype | type | str = np.float64) -> None:
         c = self.num_features = checks.positive_int(num_features, "num_features", self)
         self.eps = checks.real(eps, "eps", self, "(0, inf)")
         self.momentum = checks.real(momentum, "momentum", self, "[0, 1]",
@@ -44,11 +47,11 @@ class _BatchNorm(Module):
         arrays = [a for a in (self.weight, self.running_mean) if a is not None]
         return arrays[0].dtype if arrays else "floating"
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """Normalize each channel with the batch's statistics (training mode, or without
         running statistics; training mode updates the running ones) or with the running
         statistics (evaluation mode); then scale by ``weight`` and shift by ``bias``."""
@@ -72,18 +75,19 @@ class _BatchNorm(Module):
                 self.running_mean += a * mean
                 self.running_var *= 1.0 - a
                 self.running_var += (a * m / (m - 1)) * var     # unbiased: M / (M - 1)
-        else:
-            x_hat = x - self.running_mean.reshape(shape)
+        else:               # evaluation mode, so track_running_stats: the buffers exist
+            x_hat = x - self.running_mean.reshape(shape)  # type: ignore[union-attr]
             inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
         x_hat *= inv_std.reshape(shape)
         self.save_for_backward(x_hat, inv_std, batch_statistics)
-        if not self.affine:
+        if self.weight is None or self.bias is None:    # affine=False
             return x_hat.copy()                         # x_hat stays for backward
         y = x_hat * self.weight.data.reshape(shape)
         y += self.bias.data.reshape(shape)
         return y
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Accumulate dL/dweight = sum(G x_hat) and dL/dbias = sum(G) per channel;
         return dL/dx, ``weight / sigma_hat * (G - mean(G) - x_hat * mean(G x_hat))``
         with the batch's statistics, ``weight / sqrt(running_var + eps) * G`` with the
@@ -94,12 +98,12 @@ class _BatchNorm(Module):
         shape = (1, -1) + (1,) * (g.ndim - 2)
         g_x_hat = g * x_hat
         sum_g, sum_g_x_hat = g.sum(axis=axes), g_x_hat.sum(axis=axes)
-        if self.affine:
+        if self.weight is not None and self.bias is not None:   # affine=True
             self.weight.accumulate(sum_g_x_hat)                 # dL/dgamma
             self.bias.accumulate(sum_g)                         # dL/dbeta
         if not input_grad:
             return None
-        gamma = self.weight.data if self.affine else 1.0
+        gamma = 1.0 if self.weight is None else self.weight.data
         scale = gamma * inv_std                                 # gamma / sigma_hat
         if not batch_statistics:                                # evaluation mode
             return g * scale.reshape(shape)

@@ -12,7 +12,8 @@ from nnlib import checks
 __all__ = ["conv_output_size", "Conv2d"]
 
 
-def conv_output_size(size, kernel_size, stride=1, padding=0):
+def conv_output_size(size: int, kernel_size: int, stride: int = 1,
+                     padding: int = 0) -> int:
     """The number of positions of a window sliding along one dimension:
     floor((size + 2p - k) / s) + 1.
 
@@ -94,8 +95,11 @@ class Conv2d(Module):
     pass.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 bias=True, rng=None, dtype=np.float64):
+    def __init__(self, in_channels: int, out_channels: int,
+                 kernel_size: int | tuple[int, int], stride: int | tuple[int, int] = 1,
+                 padding: int | tuple[int, int] = 0, bias: bool = True,
+                 rng: np.random.Generator | int | None = None,
+                 dtype: np.dtype | type | str = np.float64) -> None:
         self.in_channels = checks.positive_int(in_channels, "in_channels", self)
         self.out_channels = checks.positive_int(out_channels, "out_channels", self)
         self.kernel_size = checks.int_pair(kernel_size, "kernel_size", self)
@@ -109,12 +113,12 @@ class Conv2d(Module):
         self.weight = Parameter(weight.astype(dtype))
         self.bias = Parameter(np.zeros(self.out_channels, dtype)) if bias else None
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, "
                 f"kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, bias={self.bias is not None}")
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """The output y (N, C_out, H_out, W_out) for x of shape (N, C_in, H, W)."""
         checks.array(x, "x", self, shape=(None, self.in_channels, None, None),
                      dtype=self.weight.dtype)
@@ -137,7 +141,8 @@ class Conv2d(Module):
         self.save_for_backward(x.shape, cols)
         return y
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """Accumulate dL/dweight and dL/dbias and return dL/dx (None if ``input_grad``
         is False) from ``grad_output``, dL/dy; once per forward pass."""
         x_shape, cols = self.saved

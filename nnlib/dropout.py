@@ -48,14 +48,15 @@ class Dropout(Module):
     copy, as PyTorch does.
     """
 
-    def __init__(self, p=0.5, rng=None):
+    def __init__(self, p: float = 0.5,
+                 rng: np.random.Generator | int | None = None) -> None:
         self.p = checks.real(p, "p", self, "[0, 1)", fix=_P_MEANS)
         self.rng = np.random.default_rng(rng)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p:g}"
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """``y = mask * x / (1 - p)`` in training mode; ``x`` itself in evaluation mode
         or when ``p = 0``. The mask is kept for ``backward``."""
         checks.array(x, "x", self, shape=(None, ...), dtype="floating")
@@ -69,7 +70,8 @@ class Dropout(Module):
         y *= 1 / (1 - self.p)                        # a Python float: x's dtype is kept
         return y
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dx = dL/dy * mask / (1 - p), with the mask of the last forward pass (dL/dy
         itself in evaluation mode); None with ``input_grad=False``."""
         keep, shape, dtype = self.saved

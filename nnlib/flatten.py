@@ -5,6 +5,7 @@ input of fully connected layers.
 Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution.ipynb)."""
 
 import math
+import numpy as np
 from nnlib.module import Module
 from nnlib import checks
 
@@ -21,13 +22,14 @@ class Flatten(Module):
     shape and dtype, returns it reshaped to x's shape.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         checks.array(x, "x", self, shape=(None, None, ...), fix=_TWO_DIMENSIONS)
         y = x.reshape(x.shape[0], math.prod(x.shape[1:]))
         self.save_for_backward(x.shape, y.shape, y.dtype)
         return y
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         x_shape, y_shape, dtype = self.saved
         checks.gradient(grad_output, self, y_shape, dtype)
         return grad_output.reshape(x_shape) if input_grad else None

@@ -16,14 +16,15 @@ class _Pool2d(Module):
     """What max and average pooling share: their arguments and the kernel offsets they
     loop over."""
 
-    def __init__(self, kernel_size, stride=None):
+    def __init__(self, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] | None = None) -> None:
         self._kernel = checks.int_pair(kernel_size, "kernel_size", self)
         self._stride = (self._kernel if stride is None
                         else checks.int_pair(stride, "stride", self))
         self.kernel_size = kernel_size                 # as given, for the repr
         self.stride = kernel_size if stride is None else stride
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}"
 
     def _offsets(self):
@@ -55,7 +56,7 @@ class MaxPool2d(_Pool2d):
     that is the maximum of several overlapping windows receives the sum.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """The maximum of each window: (N, C, H_out, W_out) for x (N, C, H, W)."""
         checks.array(x, "x", self, shape=(None, None, None, None), dtype="floating")
         Ho, Wo = _output_size(self, x.shape[2:], self._kernel, self._stride)
@@ -71,7 +72,8 @@ class MaxPool2d(_Pool2d):
         self.save_for_backward(x.shape, x.dtype, index)
         return out
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dx: each window's gradient goes to its first maximum."""
         if not input_grad:
             return None
@@ -94,7 +96,7 @@ class AvgPool2d(_Pool2d):
     element.
     """
 
-    def forward(self, x):
+    def forward(self, x: np.ndarray) -> np.ndarray:
         """The mean of each window: (N, C, H_out, W_out) for x (N, C, H, W)."""
         checks.array(x, "x", self, shape=(None, None, None, None), dtype="floating")
         Ho, Wo = _output_size(self, x.shape[2:], self._kernel, self._stride)
@@ -106,7 +108,8 @@ class AvgPool2d(_Pool2d):
         self.save_for_backward(x.shape, out.shape, x.dtype)
         return out
 
-    def backward(self, grad_output, input_grad=True):
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
         """dL/dx: every element of a window receives 1 / (kh kw) of its gradient."""
         if not input_grad:
             return None
