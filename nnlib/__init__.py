@@ -20,7 +20,7 @@ from .lr_scheduler import (LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
 from .clip_grad import clip_grad_norm_
 from .data import train_val_split, Standardizer, DataLoader
 from .metrics import accuracy
-from .training import predict, evaluate, History, fit
+from .training import Loss, predict, evaluate, History, fit
 from .callbacks import Callback, plot_history, EarlyStopping, EpochPrinter, ProgressBar
 from .serialization import save, load, save_checkpoint, load_checkpoint
 from .dropout import Dropout
@@ -48,17 +48,18 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "ModuleDict", "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "OneCycleLR", "ReduceLROnPlateau", "clip_grad_norm_", "train_val_split",
-           "Standardizer", "DataLoader", "accuracy", "predict", "evaluate", "History",
-           "fit", "Callback", "plot_history", "EarlyStopping", "EpochPrinter",
-           "ProgressBar", "save", "load", "save_checkpoint", "load_checkpoint",
-           "Dropout", "BatchNorm1d", "BatchNorm2d", "conv_output_size", "Conv2d",
-           "MaxPool2d", "AvgPool2d", "Flatten", "Tensor", "unbroadcast", "no_grad",
-           "is_grad_enabled", "Embedding", "SinusoidalPositionalEncoding",
-           "LearnedPositionalEncoding", "LayerNorm", "erf", "GELU",
-           "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-           "MultiheadAttention", "TransformerBlock", "TransformerLM",
-           "NeuralNetClassifier", "NeuralNetRegressor", "register_converter",
-           "to_torch", "from_torch", "register_layer"]
+           "Standardizer", "DataLoader", "accuracy", "Loss", "predict", "evaluate",
+           "History", "fit", "Callback", "plot_history", "EarlyStopping",
+           "EpochPrinter", "ProgressBar", "save", "load", "save_checkpoint",
+           "load_checkpoint", "Dropout", "BatchNorm1d", "BatchNorm2d",
+           "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor",
+           "unbroadcast", "no_grad", "is_grad_enabled", "Embedding",
+           "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
+           "erf", "GELU", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_backward", "MultiheadAttention",
+           "TransformerBlock", "TransformerLM", "NeuralNetClassifier",
+           "NeuralNetRegressor", "register_converter", "to_torch", "from_torch",
+           "register_layer"]
 
 
 # The modules of these names import sklearn, on which nnlib does not depend: such a

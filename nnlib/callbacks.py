@@ -14,7 +14,7 @@ __all__ = ["Callback", "plot_history", "EarlyStopping", "EpochPrinter", "Progres
 
 
 if TYPE_CHECKING:                       # nnlib.training imports this module
-    from matplotlib.axes import Axes
+    import matplotlib.axes
     from nnlib.training import History
 
 
@@ -72,7 +72,8 @@ class Callback:
 
 
 def plot_history(history: dict, keys: Sequence[str] = ("loss", "val_loss"),
-                 ax: "Axes | None" = None) -> "Axes":
+                 ax: "matplotlib.axes.Axes | None" = None
+                 ) -> "matplotlib.axes.Axes":
     """Plot learning curves: the recorded values against the epoch number.
 
     Derived in chapter 8, "Training". Epochs are counted from 1; with early stopping a

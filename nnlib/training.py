@@ -19,17 +19,24 @@ from nnlib.module import Module
 from nnlib.optim import Optimizer
 from nnlib.serialization import load_checkpoint, save_checkpoint
 
-__all__ = ["predict", "evaluate", "History", "fit"]
+__all__ = ["Loss", "predict", "evaluate", "History", "fit"]
 
 
-class _Loss(Protocol):
-    """What ``fit`` and ``evaluate`` need of a loss (an nnlib loss has it): called on
-    ``(output, target)`` it returns the loss; ``backward()`` returns d loss / d
-    output."""
+class Loss(Protocol):
+    """What ``fit`` and ``evaluate`` need of a loss: every loss of nnlib has it, and a
+    loss of your own needs nothing more.
 
-    def __call__(self, output: np.ndarray, target: np.ndarray) -> float: ...
+    Derived in chapter 8, "Training". Called on ``(output, target)``, a loss returns
+    its value, a float (the mean over the samples); then ``backward()`` returns
+    d loss / d output, an array of the output's shape. This class only states that
+    interface, for type checkers (a ``typing.Protocol``): a loss need not inherit it.
+    """
 
-    def backward(self) -> np.ndarray: ...
+    def __call__(self, output: np.ndarray, target: np.ndarray) -> float:
+        """The loss of ``output`` for ``target``."""
+
+    def backward(self) -> np.ndarray:
+        """d loss / d output for the last call."""
 
 
 @contextmanager
@@ -120,7 +127,7 @@ def _evaluate(model, loss_fn, X, y, metrics, batch_size=None, check=None):
     return totals
 
 
-def evaluate(model: Module, loss_fn: _Loss, X: np.ndarray, y: np.ndarray,
+def evaluate(model: Module, loss_fn: Loss, X: np.ndarray, y: np.ndarray,
              metrics: dict[str, Callable] | list[Callable] | None = None,
              batch_size: int | None = None) -> dict[str, float]:
     """The loss and the metrics of a model on a data set, computed in evaluation mode.
@@ -134,7 +141,7 @@ def evaluate(model: Module, loss_fn: _Loss, X: np.ndarray, y: np.ndarray,
     Parameters
     ----------
     model : Module
-    loss_fn : Module
+    loss_fn : Loss
         An nnlib loss: ``loss_fn(output, y)`` returns a float.
     X, y : numpy.ndarray of shape (N, ...)
         Inputs and targets.
@@ -377,7 +384,7 @@ class _Hooks:
         return any(callback.stop_training for callback in self.callbacks)
 
 
-def fit(model: Module, loss_fn: _Loss, optimizer: Optimizer, X: np.ndarray,
+def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
         y: np.ndarray, epochs: int, batch_size: int | None = 32,
         validation_data: tuple[np.ndarray, np.ndarray] | None = None,
         metrics: dict[str, Callable] | list[Callable] | None = None,
@@ -417,7 +424,7 @@ def fit(model: Module, loss_fn: _Loss, optimizer: Optimizer, X: np.ndarray,
     Parameters
     ----------
     model : Module
-    loss_fn : Module
+    loss_fn : Loss
         An nnlib loss.
     optimizer : Optimizer
         An optimizer of the model's parameters: of all of them, or of some (the others
