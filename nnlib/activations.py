@@ -1,8 +1,8 @@
-# Generated from chapters/03_activations.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/03_activations/ by tools/export.py. Do not edit.
 """Activation layers: Sigmoid, Tanh, ReLU, LeakyReLU and Softmax, each with its backward
 pass.
 
-Derived in chapter 3, "Activations" (chapters/03_activations.ipynb)."""
+Derived in chapter 3, "Activations" (chapters/03_activations)."""
 
 import numbers
 import numpy as np

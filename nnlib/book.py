@@ -1,8 +1,7 @@
-# Generated from chapters/02_derivatives.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/02_derivatives/ by tools/export.py. Do not edit.
 """What the notebooks of the book need to write nnlib: ``add_to_class``.
 
-Derived in chapter 2, "Derivatives and the chain rule"
-(chapters/02_derivatives.ipynb)."""
+Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives)."""
 
 from collections.abc import Callable
 

@@ -1,9 +1,8 @@
-# Generated from chapters/02_derivatives.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/02_derivatives/ by tools/export.py. Do not edit.
 """Gradient checking: a module's backward pass against central differences in
 float64.
 
-Derived in chapter 2, "Derivatives and the chain rule"
-(chapters/02_derivatives.ipynb)."""
+Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives)."""
 
 from collections.abc import Callable
 import numpy as np

@@ -1,9 +1,8 @@
-# Generated from chapters/02_derivatives.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/02_derivatives/ by tools/export.py. Do not edit.
 """The protocol every layer of nnlib follows: ``Module`` (forward, backward, parameters,
 state) and ``Parameter`` (a learnable array and its gradient).
 
-Derived in chapter 2, "Derivatives and the chain rule"
-(chapters/02_derivatives.ipynb)."""
+Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives)."""
 
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any

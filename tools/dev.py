@@ -4,7 +4,8 @@
     python3 tools/dev.py test       everything CI checks (see `test --help`)
     python3 tools/dev.py test -k NAME     only the tests and notebook cells that pytest -k selects
     python3 tools/dev.py export     write nnlib/ from the notebooks' export cells (--check compares)
-    python3 tools/dev.py execute chapters/03_activations.ipynb ...   re-execute notebooks in place
+    python3 tools/dev.py execute chapters/03_activations/02_softmax.ipynb ...
+                                    re-execute notebooks in place
     python3 tools/dev.py execute --all
     python3 tools/dev.py bench      the benchmarks: nnlib against PyTorch, scikit-learn and bare
                                     NumPy (arguments go to benchmarks/run.py; see `bench --help`)

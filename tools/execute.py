@@ -5,7 +5,7 @@ re-runs it and compares. Run this after every change to a chapter. It exports nn
 notebook sees the library its own (and earlier chapters') export cells define.
 
 Usage:
-    python tools/execute.py chapters/03_activations.ipynb [more.ipynb ...]
+    python tools/execute.py chapters/03_activations/02_softmax.ipynb [more.ipynb ...]
     python tools/execute.py --all
 Stops at the first failing cell and names the notebook and the cell; that notebook is left unchanged.
 A cell tagged ``raises-exception`` may raise: it demonstrates an error.
