@@ -52,7 +52,8 @@ def format_shape(pattern: _Pattern, names: str | None = None) -> str:
     ``"NTD"`` for sequences) or else by its place: N (the batch) first; then C, H, W in
     a batch of images ``(N, C, H, W)``, C, L in ``(N, C, L)``, and D otherwise."""
     if names is None:
-        names = "ND" if ... in pattern else {3: "NCL", 4: "NCHW"}.get(len(pattern), "ND")
+        by_rank = {3: "NCL", 4: "NCHW"}
+        names = "ND" if ... in pattern else by_rank.get(len(pattern), "ND")
     dims = ["*" if d is ... else str(d) if d is not None
             else names[i] if i < len(names) else "?" for i, d in enumerate(pattern)]
     return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
