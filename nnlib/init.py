@@ -1,7 +1,7 @@
-# Generated from chapters/04_linear.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/04_linear/ by tools/export.py. Do not edit.
 """Initializers of weights: Xavier/Glorot and He/Kaiming, uniform and normal.
 
-Derived in chapter 4, "The fully connected layer" (chapters/04_linear.ipynb)."""
+Derived in chapter 4, "The fully connected layer" (chapters/04_linear)."""
 
 import math
 import numpy as np

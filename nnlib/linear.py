@@ -1,7 +1,7 @@
-# Generated from chapters/04_linear.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/04_linear/ by tools/export.py. Do not edit.
 """The fully connected layer ``Linear``: Y = X W + b.
 
-Derived in chapter 4, "The fully connected layer" (chapters/04_linear.ipynb)."""
+Derived in chapter 4, "The fully connected layer" (chapters/04_linear)."""
 
 from collections.abc import Callable
 import numpy as np

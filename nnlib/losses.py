@@ -1,4 +1,4 @@
-# Generated from chapters/05_losses.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/05_losses/ by tools/export.py. Do not edit.
 """Loss functions with PyTorch's interface: ``loss = loss_fn(prediction, target)``
 returns the mean loss as a Python float, and ``loss_fn.backward()``, which takes no
 argument, returns dL/dprediction, an array of the prediction's shape and dtype.
@@ -9,7 +9,7 @@ float32 or float64, a target whose shape differs from the prediction's, values o
 the loss's domain, and any NaN or inf in the prediction or the target raise
 ``ValueError``, so that a NaN never reaches a backward pass.
 
-Derived in chapter 5, "Loss functions" (chapters/05_losses.ipynb)."""
+Derived in chapter 5, "Loss functions" (chapters/05_losses)."""
 
 import numpy as np
 from nnlib import checks
