@@ -206,12 +206,14 @@ def book(steps: Steps, strict: bool) -> None:
 HELP = {
     "book": "Export nnlib, then build the HTML book into _build/html (the build shows the stored "
             "outputs; it executes nothing).",
-    "test": "Everything CI checks, in this order: the export check; pytest over tests/ and strict "
+    "test": "Everything CI checks, in this order: the export check; mypy over nnlib ([tool.mypy] "
+            "in pyproject.toml); pytest over tests/ (the property-based misuse tests too) and strict "
             "nbval over every notebook; nnlib's tests on the oldest supported Python and NumPy "
             "(.venv-floor); every chapter run as on Colab (.venv-colab); the book build with "
             "warnings as errors; the browser test of the built book. Arguments go to the first "
-            "pytest run; with -k only that run happens (the selected tests and notebook cells), and "
-            "the command says what it left out.",
+            "pytest run; with -k only the export check and that run happen (the selected tests and "
+            "notebook cells; `-k misuse` selects the misuse tests), and the command says what it "
+            "left out.",
     "export": "Write nnlib/ from the notebooks' exported cells (tools/export.py); --check only "
               "compares and fails, naming the stale files.",
     "execute": "Re-execute notebooks in place in a fresh kernel and store their outputs "
@@ -291,14 +293,17 @@ def main() -> int:
 
 
 def test(steps: Steps, rest: list[str]) -> None:
+    selected = "-k" in rest or any(arg.startswith("-k") for arg in rest)
     steps("export check", PYTHON, "tools/export.py", "--check")
+    if not selected:   # the type check of nnlib's hints: files and options in pyproject.toml
+        steps("mypy over nnlib", PYTHON, "-m", "mypy")
     # two workers; --dist loadfile keeps each notebook's cells together, in one kernel
     steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests",
           "chapters", "--ignore=tests/browser", "--nbval", "--nbval-current-env",
           "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", *rest,
           env={**os.environ, "PYTHONHASHSEED": "0"})   # both workers name the tests alike
-    if "-k" in rest or any(arg.startswith("-k") for arg in rest):
-        steps.notes.append("Ran only the tests that -k selects: the oldest-Python-and-NumPy "
+    if selected:
+        steps.notes.append("Ran only the tests that -k selects: mypy, the oldest-Python-and-NumPy "
                            "tests, the Colab stand-in, the book build and the browser test were "
                            "left out (run `python3 tools/dev.py test` for everything).")
         steps.report()
