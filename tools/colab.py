@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,9 +100,14 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def build_wheel(folder: Path) -> Path:
-    """nnlib's wheel, built once from this repository (pip would build it at every install)."""
+    """nnlib's wheel, built once from this repository (pip would build it at every install), in
+    a temporary copy of the sources, so that no setuptools build folder of an earlier build
+    (``build/lib``, which keeps files the package no longer has) goes into it."""
+    source = folder / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "_build", "build", "dist", "*.egg-info", "__pycache__", "chapters"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
-                    str(folder), str(ROOT)], check=True)
+                    str(folder), str(source)], check=True)
     return next(folder.glob("nnlib_book-*.whl"))
 
 
@@ -131,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     folder = tempfile.TemporaryDirectory()
     wheel = build_wheel(Path(folder.name) / "wheel")
+    # a Colab runtime starts without nnlib: an nnlib of the same version left from an earlier
+    # run would make pip answer "already satisfied" and the notebooks run the old code
+    subprocess.run([sys.executable, "-m", "pip", "uninstall", "--quiet", "--yes", "nnlib-book"],
+                   check=True, capture_output=True)
     content = Path(folder.name) / "content"          # Colab's /content, where files persist
     for path in notebooks:
         name = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
