@@ -13,7 +13,7 @@ Derived in chapter 1, "A neuron and a network" (chapters/01_neuron.ipynb)."""
 import numbers
 from collections.abc import Callable, Collection
 from types import EllipsisType
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 import numpy as np
 
 __all__ = ["owner_name", "fail", "format_shape", "shape_matches", "FLOATING", "array",
@@ -151,7 +151,7 @@ def int_pair(value: int | tuple[int, int], name: str, owner: object,
     return int(pair[0]), int(pair[1])
 
 
-def real(value: float, name: str, owner: object, interval: str = "(-inf, inf)",
+def real(value: Any, name: str, owner: object, interval: str = "(-inf, inf)",
          fix: str = "") -> float:
     """Return ``value`` as a ``float`` if it is a real number in ``interval``, written
     as in mathematics: ``"[0, inf)"``, ``"[0, 1)"``, ``"(0, 1]"``. NaN lies in no

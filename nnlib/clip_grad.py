@@ -54,9 +54,10 @@ def clip_grad_norm_(parameters: Parameter | Iterable[Parameter], max_norm: float
     """
     owner = "clip_grad_norm_"
     parameters = [parameters] if isinstance(parameters, Parameter) else list(parameters)
-    grads = [checks.instance(p, f"parameters[{i}]", owner, Parameter).grad
-             for i, p in enumerate(parameters)]
-    grads = [g for g in grads if g is not None]
+    parameters = [checks.instance(p, f"parameters[{i}]", owner, Parameter)
+                  for i, p in enumerate(parameters)]
+    # an empty gradient adds nothing to any norm (and NumPy's max of nothing fails)
+    grads = [p.grad for p in parameters if p.grad is not None and p.grad.size]
     max_norm = checks.real(max_norm, "max_norm", owner, "[0, inf]")
     p = checks.real(math.inf if norm_type == "inf" else norm_type, "norm_type", owner,
                     "(0, inf]")

@@ -48,7 +48,7 @@ class LRScheduler:
         self.optimizer = optimizer                       # anything with a learning rate
         lr = checks.real(getattr(optimizer, "lr", None), "optimizer.lr",
                          type(self).__name__, "[0, inf)")
-        if getattr(optimizer, "initial_lr", None) is None:   # the first scheduler
+        if optimizer.initial_lr is None:                 # the first scheduler
             optimizer.initial_lr = lr
         self.base_lr = optimizer.initial_lr
         self.last_epoch = -1
@@ -195,8 +195,9 @@ class CosineAnnealingLR(LRScheduler):
             return lr
         if (e - 1 - T) % (2 * T) == 0:         # at eta_min: the closed form's increment
             return lr + (self.base_lr - eta_min) * (1 - math.cos(math.pi / T)) / 2
-        return ((1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
+        rate = ((1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
                 * (lr - eta_min) + eta_min)
+        return max(rate, 0.0)       # rounding gives -1e-16 where it comes back to 0
 
     def lr_at(self, epoch: int) -> float:
         cosine = math.cos(math.pi * epoch / self.T_max)
@@ -210,8 +211,10 @@ class LinearLR(LRScheduler):
     Derived in chapter 7, "Optimizers". As ``torch.optim.lr_scheduler.LinearLR``, with
     its argument names and defaults. Step 0 (taken when the scheduler is created)
     multiplies the current learning rate by ``start_factor``; step e, for
-    1 <= e <= total_iters, by ``1 + (end - start) / (total_iters * start + (e - 1) *
-    (end - start))``, the ratio of two consecutive factors; later steps leave it alone.
+    1 <= e <= total_iters, by the ratio of two consecutive factors,
+    ``(start * (T - e) + end * e) / (start * (T - e + 1) + end * (e - 1))`` with
+    T = total_iters (PyTorch's ``1 + (end - start) / (T * start + (e - 1) *
+    (end - start))``, in a form that cannot round below 0); later steps leave it alone.
     When nothing else changes the rate, after e epochs it is
     ``base_lr * (start + (end - start) * min(e, total_iters) / total_iters)``.
 
@@ -237,12 +240,12 @@ class LinearLR(LRScheduler):
 
     def get_lr(self) -> float:
         e, lr = self.last_epoch, self.optimizer.lr
-        start, end, total = self.start_factor, self.end_factor, self.total_iters
+        s, f, T = self.start_factor, self.end_factor, self.total_iters
         if e == 0:
-            return lr * start
-        if e > total:
+            return lr * s
+        if e > T:
             return lr
-        return lr * (1.0 + (end - start) / (total * start + (e - 1) * (end - start)))
+        return lr * (s * (T - e) + f * e) / (s * (T - e + 1) + f * (e - 1))
 
     def lr_at(self, epoch: int) -> float:
         start, end, total = self.start_factor, self.end_factor, self.total_iters
@@ -309,14 +312,16 @@ class OneCycleLR(LRScheduler):
                  div_factor: float = 25.0, final_div_factor: float = 1e4,
                  three_phase: bool = False) -> None:
         owner = type(self).__name__
-        if total_steps is None and (epochs is None or steps_per_epoch is None):
+        if total_steps is not None:
+            self.total_steps = checks.positive_int(total_steps, "total_steps", owner)
+        elif epochs is not None and steps_per_epoch is not None:
+            self.total_steps = (checks.positive_int(epochs, "epochs", owner)
+                                * checks.positive_int(steps_per_epoch,
+                                                      "steps_per_epoch", owner))
+        else:
             checks.fail(ValueError, owner, "total_steps", "given, or epochs and "
                         "steps_per_epoch", f"total_steps=None, epochs={epochs!r}, "
                         f"steps_per_epoch={steps_per_epoch!r}")
-        self.total_steps = (
-            checks.positive_int(total_steps, "total_steps", owner) if total_steps
-            is not None else checks.positive_int(epochs, "epochs", owner)
-            * checks.positive_int(steps_per_epoch, "steps_per_epoch", owner))
         self.max_lr = checks.real(max_lr, "max_lr", owner, "[0, inf)")
         div = checks.real(div_factor, "div_factor", owner, "(0, inf)")
         final_div = checks.real(final_div_factor, "final_div_factor", owner, "(0, inf)")

@@ -9,6 +9,7 @@ Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
 import collections
 import numbers
 from collections.abc import Iterable
+from typing import Any
 import numpy as np
 from nnlib import checks
 from nnlib.module import Parameter
@@ -16,7 +17,9 @@ from nnlib.module import Parameter
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
 
-_State = dict[str, np.ndarray | int]    # what an update rule keeps for one parameter
+# What an update rule keeps for one parameter: arrays of its shape and dtype, and the
+# int "step". (Any: the type of a value depends on its name, which a dict cannot say.)
+_State = dict[str, Any]
 
 
 class Optimizer:
@@ -65,6 +68,9 @@ class Optimizer:
         if isinstance(params, Parameter):
             checks.fail(TypeError, self, "params", "an iterable of Parameter objects",
                         "a single Parameter", "wrap it in a list: [p]")
+        if not isinstance(params, Iterable):
+            checks.fail(TypeError, self, "params", "an iterable of Parameter objects",
+                        repr(params), "pass model.parameters(), or a list [p1, p2]")
         self.params = [checks.instance(p, f"params[{i}]", self, Parameter)
                        for i, p in enumerate(params)]
         distinct = len(set(map(id, self.params)))
@@ -131,7 +137,7 @@ class Optimizer:
         work = self._work.get(p)
         if work is None:
             work = self._work[p] = np.empty((2, *p.data.shape), p.data.dtype)
-        return work
+        return work[0, ...], work[1, ...]        # arrays, not NumPy scalars, if 0-d
 
     def state_dict(self) -> dict[str, dict | list]:
         """The optimizer's state, in PyTorch's shape: ``{"state": {i: {name: value}},
@@ -236,8 +242,8 @@ class SGD(Optimizer):
             g = g + self.weight_decay * p.data
         if mu:
             b = state.get("momentum_buffer")
-            if b is None:                                    # b = g on the first step
-                b = state["momentum_buffer"] = g.copy()
+            if b is None:               # b = g on the first step (np.copy: an array,
+                b = state["momentum_buffer"] = np.copy(g)    # even if p is 0-d)
             else:                                            # b = mu b + (1 - tau) g
                 b *= mu
                 b += (1 - tau) * g if tau else g

@@ -186,3 +186,14 @@ def test_same_norm_and_gradients_as_torch(seed):
         assert (p.grad is None) == (t.grad is None)
         if p.grad is not None:
             np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, "inf"])
+def test_an_empty_gradient_adds_nothing_to_the_norm(norm_type):
+    empty, full = Parameter(np.zeros(0)), Parameter(np.zeros(2))
+    empty.grad, full.grad = np.zeros(0), np.array([3.0, -4.0])
+    expected = {1.0: 7.0, 2.0: 5.0, "inf": 4.0}[norm_type]
+    assert clip_grad_norm_([empty, full], 1.0, norm_type=norm_type) == expected
+    alone = Parameter(np.zeros(0))
+    alone.grad = np.zeros(0)
+    assert clip_grad_norm_([alone], 1.0, norm_type=norm_type) == 0.0

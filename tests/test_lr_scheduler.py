@@ -544,3 +544,26 @@ def test_random_chains_and_rates_set_by_hand_match_torch(seed):
             args = (float(metrics[epoch]),) if isinstance(a, ReduceLROnPlateau) else ()
             a.step(*args)
             b.step(*args)
+
+
+def test_linear_decay_to_zero_ends_at_exactly_zero():
+    """PyTorch's form of the ratio, 1 + (f - s) / (T s + (e - 1)(f - s)), rounds to
+    -2.2e-16 at e = T when f = 0; nnlib's form is a ratio of sums of terms >= 0."""
+    opt = optimizer(0.1)
+    scheduler = LinearLR(opt, start_factor=0.3, end_factor=0.0, total_iters=3)
+    rates = [opt.lr]
+    for _ in range(4):
+        scheduler.step()
+        rates.append(opt.lr)
+    assert rates[3:] == [0.0, 0.0]
+    assert rates[:3] == pytest.approx([0.03, 0.02, 0.01], rel=1e-12)
+
+
+def test_cosine_back_at_a_base_rate_of_zero_is_zero_not_below():
+    opt = optimizer(0.0)
+    scheduler = CosineAnnealingLR(opt, T_max=2, eta_min=0.5)
+    rates = []
+    for _ in range(4):
+        scheduler.step()
+        rates.append(opt.lr)
+    assert rates[:3] == pytest.approx([0.25, 0.5, 0.25], rel=1e-12) and rates[3] == 0.0

@@ -604,8 +604,6 @@ def test_optimizer_steps(name, data):
     h = {k: data.draw(_hyperparameter(*v), k) for k, v in spec.items()}
     dtype = data.draw(st.sampled_from(FLOATS), "dtype")
     shape = tuple(data.draw(st.lists(st.integers(1, 3), max_size=2), "shape"))
-    assume(not (shape == () and (name in KNOWN_SCALAR_PARAMETER or name == "SGD"
-                                 and h["momentum"] and h["weight_decay"])))
     p0 = data.draw(arrays(dtype, shape, "nice"), "p")
     grads = [data.draw(arrays(dtype, shape, "nice"), f"grad {i}") for i in range(3)]
     how = data.draw(st.sampled_from(LAYOUTS), "grad layout")
@@ -647,7 +645,6 @@ def test_optimizer_params(name, params):
     if params == "read-only":
         p.data = np.zeros(2)
         p.data.flags.writeable = False
-    assume(params not in KNOWN_PARAMS)
     status, result = outcome(OPTIMIZERS[name][0], value, lr=0.1)
     if params == "generator":
         assert status == "ok", result
@@ -716,9 +713,6 @@ def test_scheduler_closed_form(name, data):
     scheduler = getattr(nnlib, name)(optimizer, **h)
     base = scheduler.base_lr if name != "OneCycleLR" else base
     steps = h.get("total_steps", 12)
-    if name in KNOWN_NEAR_ZERO:          # the chainable form's rounding below 0 near 0
-        rates = [_closed_form(name, h, base, e) for e in range(steps)]
-        assume(min(rates) > 1e-9 * max(rates))
     for e in range(steps):
         expected = _closed_form(name, h, base, e)
         assert optimizer.lr == pytest.approx(expected, rel=1e-9, abs=1e-12), e
@@ -801,7 +795,6 @@ def test_clip_grad_norm(data):
         else:
             total = float(np.sum(np.abs(flat) ** order) ** (1 / order))
     assume(math.isnan(total) or total < 1e300)           # p-th powers overflow
-    assume(not (order == math.inf and any(g.size == 0 for g in grads)))   # KNOWN
     result = quiet(nnlib.clip_grad_norm_, params, max_norm, norm_type)
     if math.isnan(total):
         assert math.isnan(result)
@@ -1081,44 +1074,6 @@ def _gelu_0d():
     nnlib.GELU()(np.array(0.5))    # GELU("tanh") takes it; this raises naming erf
 
 
-def _scalar_parameter(cls):
-    def reproduce():
-        p = nnlib.Parameter(np.array(1.0))
-        optimizer = cls([p], lr=0.1)
-        p.grad = np.array(0.5)
-        optimizer.step()
-    return reproduce
-
-
-def _params(value):
-    def reproduce():
-        status, result = outcome(nnlib.Adam, value)
-        assert status == "error"
-        assert_names(result, "Adam", "params")
-    return reproduce
-
-
-def _linear_lr_to_zero():
-    optimizer = nnlib.SGD([nnlib.Parameter(np.zeros(1))], lr=0.1)
-    scheduler = nnlib.LinearLR(optimizer, start_factor=0.3, end_factor=0.0,
-                               total_iters=3)
-    for _ in range(3):
-        scheduler.step()
-
-
-def _cosine_back_to_zero():
-    optimizer = nnlib.SGD([nnlib.Parameter(np.zeros(1))], lr=0.0)
-    scheduler = nnlib.CosineAnnealingLR(optimizer, T_max=2, eta_min=0.5)
-    for _ in range(4):
-        scheduler.step()
-
-
-def _clip_empty_inf():
-    p = nnlib.Parameter(np.zeros(0))
-    p.grad = np.zeros(0)
-    assert nnlib.clip_grad_norm_([p], 1.0, norm_type="inf") == 0.0
-
-
 def _batch_size(function):
     def reproduce():
         model, X, y = nnlib.Linear(1, 1), np.zeros((2, 1)), np.zeros((2, 1))
@@ -1144,9 +1099,6 @@ KNOWN_WRONG_INPUT = {("GELU", "0-d")}
 KNOWN_CONSTRUCTOR = set()
 KNOWN_WRONG_TARGET = set()
 KNOWN_FIT = {"batch_size"}
-KNOWN_SCALAR_PARAMETER = {"RMSprop", "Adam", "AdamW"}
-KNOWN_PARAMS = {"None", "int"}
-KNOWN_NEAR_ZERO = {"LinearLR", "CosineAnnealingLR"}
 
 
 def _defect(reproduce, reason, raises=None):
@@ -1154,41 +1106,10 @@ def _defect(reproduce, reason, raises=None):
         strict=True, reason=reason, raises=raises))
 
 
-def _sgd_scalar():
-    p = nnlib.Parameter(np.array(1.0))
-    optimizer = nnlib.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.1)
-    for _ in range(3):
-        p.grad = np.array(1.0)
-        optimizer.step()
-    assert p.data == pytest.approx(0.388169)     # the same steps on shape (1,)
-
-
 KNOWN = [
-    _defect(_sgd_scalar, "SGD(momentum=0.9, weight_decay=0.1) on a 0-d Parameter: "
-            "silently wrong, 0.476279 instead of 0.388169 after 3 steps from 1.0 with "
-            "gradient 1.0 (g + weight_decay * p is a NumPy scalar, so the momentum "
-            "buffer is a scalar that 'b *= mu' rebinds instead of updating)"),
     _defect(_gelu_0d, "GELU()(np.array(0.5)): TypeError 'erf: x must be a NumPy array, "
             "got float64' names erf, not GELU (x * sqrt(0.5) of a 0-d array is a NumPy "
             "scalar); GELU('tanh') and erf itself take the 0-d array"),
-    *[_defect(_scalar_parameter(cls), f"{cls.__name__}.step() on a 0-d Parameter: "
-              "TypeError 'return arrays must be of ArrayType' (its scratch array "
-              "work[0] is a NumPy scalar, not an array); SGD and Adagrad take it")
-      for cls in (nnlib.RMSprop, nnlib.Adam, nnlib.AdamW)],
-    _defect(_params(None), "Adam(None): TypeError \"'NoneType' object is not "
-            "iterable\" names neither the optimizer nor params (every optimizer)"),
-    _defect(_params(3), "Adam(3): TypeError \"'int' object is not iterable\" names "
-            "neither the optimizer nor params (every optimizer)"),
-    _defect(_linear_lr_to_zero, "LinearLR(end_factor=0.0): at step total_iters the "
-            "chainable form gives -2.2e-17 instead of 0 and the optimizer refuses it "
-            "with ValueError 'lr must be a real number in [0, inf)'"),
-    _defect(_cosine_back_to_zero, "CosineAnnealingLR(eta_min > lr): back at base_lr "
-            "= 0 after 2 T_max steps the chainable form gives -1.1e-16 and the "
-            "optimizer refuses it with ValueError 'lr must be a real number in "
-            "[0, inf)'"),
-    _defect(_clip_empty_inf, "clip_grad_norm_(norm_type='inf') with an empty gradient: "
-            "NumPy's ValueError 'zero-size array to reduction operation maximum which "
-            "has no identity', naming neither clip_grad_norm_ nor the gradient"),
     *[_defect(_batch_size(f), f"{f}(batch_size=0): the ValueError names DataLoader, "
               f"not {f}") for f in ("predict", "evaluate", "fit")],
     _defect(_conv_output_size((5, 3, 0)), "conv_output_size(5, 3, 0): "

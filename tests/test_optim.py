@@ -894,3 +894,32 @@ def test_a_bad_hyperparameter_or_structure_is_refused_before_anything_changes():
                   r"which is no parameter's")
     loading_fails(fitted(SGD, lr=0.5, momentum=0.5), [good], r"^SGD\.load_state_dict: state_dict must be a dict, "
                   r"got list$", TypeError)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1, nesterov=True),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.1),
+    lambda ps: Adagrad(ps, lr=0.1, weight_decay=0.1),
+    lambda ps: RMSprop(ps, lr=0.1, momentum=0.9, centered=True, weight_decay=0.1),
+    lambda ps: Adam(ps, lr=0.1, weight_decay=0.1),
+    lambda ps: AdamW(ps, lr=0.1),
+], ids=["SGD-nesterov", "SGD-dampening", "Adagrad", "RMSprop", "Adam", "AdamW"])
+def test_a_0d_parameter_takes_the_steps_of_a_1_element_one(make):
+    """A 0-d parameter (a scalar weight) is updated exactly like the same number in an
+    array of shape (1,): its gradient plus weight decay, its momentum buffer and the
+    scratch arrays of the in-place rules must stay arrays, not NumPy scalars."""
+    scalar, vector = Parameter(np.array(1.0)), Parameter(np.array([1.0]))
+    optimizers = make([scalar]), make([vector])
+    for g in (1.0, -0.5, 2.0):
+        scalar.grad, vector.grad = np.array(g), np.array([g])
+        for optimizer in optimizers:
+            optimizer.step()
+    assert scalar.data.shape == () and scalar.data == vector.data[0]
+    assert scalar.data != 1.0
+
+
+@pytest.mark.parametrize("params", [None, 3, 2.5])
+def test_params_that_are_not_an_iterable_are_named(params):
+    with pytest.raises(TypeError, match=r"^Adam: params must be an iterable of Parameter "
+                       r"objects, got .*; pass model.parameters\(\), or a list \[p1, p2\]$"):
+        Adam(params)
