@@ -143,7 +143,7 @@ class ExponentialLR(LRScheduler):
     optimizer
         As for ``LRScheduler``.
     gamma : float
-        The factor per epoch, >= 0.
+        The factor per epoch, >= 0: below 1 a decay, above 1 a growth.
     """
 
     def __init__(self, optimizer: optim.Optimizer, gamma: float) -> None:
