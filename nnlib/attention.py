@@ -337,7 +337,10 @@ class MultiheadAttention(Module):
             return output, None
         return output, weights.mean(axis=1) if average_attn_weights else weights.copy()
 
-    def backward(self, grad_output: np.ndarray, input_grad: bool = True
+    # Three inputs, three gradients: not Module.backward's one array, so the layer is
+    # used on its own (as in TransformerBlock), never inside a Sequential.
+    def backward(self, grad_output: np.ndarray,  # type: ignore[override]
+                 input_grad: bool = True
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Accumulate the gradients of ``in_proj_weight``, ``in_proj_bias`` and
         ``out_proj``; return (dL/dquery, dL/dkey, dL/dvalue) in the inputs' layout, or
@@ -347,8 +350,9 @@ class MultiheadAttention(Module):
         shape = (n, l, e) if self.batch_first else (l, n, e)
         g = checks.gradient(grad_output, self, shape, query.dtype)
         g = g if self.batch_first else g.swapaxes(0, 1)
-        g = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)
-        g = g.reshape(n, l, h, d).transpose(0, 2, 1, 3)             # into heads
+        g_out = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)
+        assert g_out is not None                                    # input_grad=True
+        g = g_out.reshape(n, l, h, d).transpose(0, 2, 1, 3)         # into heads
         head_grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
                                                            1 / math.sqrt(d))
         # the heads side by side again: (N T, E) each

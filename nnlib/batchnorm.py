@@ -4,6 +4,7 @@
 Derived in chapter 11, "Batch normalization" (chapters/11_batchnorm.ipynb)."""
 
 import numpy as np
+import numpy.typing as npt
 from nnlib import checks
 from nnlib.module import Module, Parameter
 
@@ -26,7 +27,7 @@ class _BatchNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype: np.dtype | type | str = np.float64) -> None:
+                 dtype: npt.DTypeLike = np.float64) -> None:
         c = self.num_features = checks.positive_int(num_features, "num_features", self)
         self.eps = checks.real(eps, "eps", self, "(0, inf)")
         self.momentum = checks.real(momentum, "momentum", self, "[0, 1]",
@@ -69,14 +70,16 @@ class _BatchNorm(Module):
             x_hat = x - mean.reshape(shape)             # centred; normalized below
             var = np.mean(np.square(x_hat), axis=axes)  # biased: divided by M
             inv_std = 1.0 / np.sqrt(var + self.eps)
-            if self.training and self.track_running_stats:
+            if self.training and self.track_running_stats:       # the buffers exist
+                assert self.running_mean is not None and self.running_var is not None
                 a = self.momentum
                 self.running_mean *= 1.0 - a
                 self.running_mean += a * mean
                 self.running_var *= 1.0 - a
                 self.running_var += (a * m / (m - 1)) * var     # unbiased: M / (M - 1)
         else:               # evaluation mode, so track_running_stats: the buffers exist
-            x_hat = x - self.running_mean.reshape(shape)  # type: ignore[union-attr]
+            assert self.running_mean is not None and self.running_var is not None
+            x_hat = x - self.running_mean.reshape(shape)
             inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
         x_hat *= inv_std.reshape(shape)
         self.save_for_backward(x_hat, inv_std, batch_statistics)

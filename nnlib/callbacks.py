@@ -208,8 +208,9 @@ class EarlyStopping(Callback):
         ``verbose``, say so."""
         if self.history is not None:
             self.history.best_epoch = self.best_epoch
-        if self.restore_best_weights and self.model is not None:
-            self.model.load_state_dict(self.best_state)
+        best = self.best_state                               # None if no epoch ended
+        if self.restore_best_weights and self.model is not None and best is not None:
+            self.model.load_state_dict(best)
         if self.verbose:
             stop = (f"stopped: {self.monitor} has not improved for {self.patience} "
                     "epochs; " if self.wait >= self.patience else "")

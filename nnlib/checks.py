@@ -15,11 +15,12 @@ from collections.abc import Callable, Collection
 from types import EllipsisType
 from typing import Any, NoReturn, TypeVar
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["owner_name", "fail", "format_shape", "shape_matches", "FLOATING", "array",
-           "dtype_mismatch", "typed", "positive_int", "int_pair", "real", "one_of",
-           "instance", "floating_dtype", "samples", "finite", "unit_interval", "labels",
-           "labels_fix", "gradient"]
+           "dtype_mismatch", "typed", "positive_int", "count", "int_pair", "real",
+           "one_of", "instance", "function", "floating_dtype", "samples", "finite",
+           "unit_interval", "labels", "labels_fix", "gradient"]
 
 
 _T = TypeVar("_T")
@@ -80,7 +81,7 @@ FLOATING = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def array(x: object, name: str, owner: object, shape: _Pattern | None = None,
-          dtype: np.dtype | type | str | None = None, fix: str = "",
+          dtype: npt.DTypeLike | None = None, fix: str = "",
           names: str | None = None) -> np.ndarray:
     """Return ``x`` if it is a NumPy array that fits the ``shape`` pattern and has the
     ``dtype``.
@@ -102,7 +103,7 @@ def array(x: object, name: str, owner: object, shape: _Pattern | None = None,
 
 
 def dtype_mismatch(got: np.dtype, name: str,
-                   dtype: np.dtype | type | str) -> tuple[str, str, str]:
+                   dtype: npt.DTypeLike) -> tuple[str, str, str]:
     """What a message says of an array ``name`` of dtype ``got`` that should have had
     ``dtype``: (what was expected, what came, the fix)."""
     if isinstance(dtype, str):
@@ -136,6 +137,13 @@ def positive_int(value: int, name: str, owner: object, fix: str = "") -> int:
     Derived in chapter 1, "A neuron and a network"."""
     return int(typed(value, name, owner, numbers.Integral, "a positive integer",
                      lambda v: v >= 1, fix))
+
+
+def count(value: int, name: str, owner: object, fix: str = "") -> int:
+    """Return ``value`` as an ``int`` if it is an integer >= 0: ``positive_int`` that
+    also takes 0 (a number of epochs, a padding)."""
+    return int(typed(value, name, owner, numbers.Integral, "an integer >= 0",
+                     lambda v: v >= 0, fix))
 
 
 def int_pair(value: int | tuple[int, int], name: str, owner: object,
@@ -180,11 +188,20 @@ def instance(value: _T, name: str, owner: object, kind: type,
     """Return ``value`` if it is an instance of the class ``kind``."""
     if not isinstance(value, kind):
         what = "NumPy array" if kind is np.ndarray else kind.__name__
-        fail(TypeError, owner, name, f"a {what}", type(value).__name__, fix)
+        article = "an" if what[0] in "AEIOU" else "a"
+        fail(TypeError, owner, name, f"{article} {what}", type(value).__name__, fix)
     return value
 
 
-def floating_dtype(dtype: np.dtype | type | str, name: str, owner: object) -> np.dtype:
+def function(value: _T, name: str, owner: object, fix: str = "") -> _T:
+    """Return ``value`` if it can be called: a function, or an object with a
+    ``__call__`` method."""
+    if not callable(value):
+        fail(TypeError, owner, name, "a function", type(value).__name__, fix)
+    return value
+
+
+def floating_dtype(dtype: npt.DTypeLike, name: str, owner: object) -> np.dtype:
     """Return ``np.dtype(dtype)`` if it is float32 or float64, the dtypes nnlib computes
     in."""
     try:

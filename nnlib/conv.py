@@ -6,6 +6,7 @@ Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution.ipynb)
 
 import math
 import numpy as np
+import numpy.typing as npt
 from nnlib.module import Module, Parameter
 from nnlib import checks
 
@@ -22,7 +23,7 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1,
     Parameters
     ----------
     size : int
-        The input's length along the dimension (H or W).
+        The input's length along the dimension (H or W), >= 0.
     kernel_size, stride, padding : int
         k >= 1, s >= 1 and p >= 0 along the same dimension.
 
@@ -31,6 +32,11 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1,
     int
         H_out (or W_out); 0 or less when the kernel is larger than the padded input.
     """
+    owner = "conv_output_size"
+    size = checks.count(size, "size", owner)
+    kernel_size = checks.positive_int(kernel_size, "kernel_size", owner)
+    stride = checks.positive_int(stride, "stride", owner)
+    padding = checks.count(padding, "padding", owner)
     return (size + 2 * padding - kernel_size) // stride + 1
 
 
@@ -99,7 +105,7 @@ class Conv2d(Module):
                  kernel_size: int | tuple[int, int], stride: int | tuple[int, int] = 1,
                  padding: int | tuple[int, int] = 0, bias: bool = True,
                  rng: np.random.Generator | int | None = None,
-                 dtype: np.dtype | type | str = np.float64) -> None:
+                 dtype: npt.DTypeLike = np.float64) -> None:
         self.in_channels = checks.positive_int(in_channels, "in_channels", self)
         self.out_channels = checks.positive_int(out_channels, "out_channels", self)
         self.kernel_size = checks.int_pair(kernel_size, "kernel_size", self)

@@ -33,7 +33,7 @@ class _NeuralNet(BaseEstimator):
 
     def __init__(self, module: _Builder | None = None,
                  hidden_layer_sizes: tuple[int, ...] = (100,),
-                 loss: Callable[[], Module] | None = None,
+                 loss: Callable[[], training.Loss] | None = None,
                  optimizer: Callable[..., Optimizer] = Adam, lr: float = 0.01,
                  optimizer_kwargs: dict[str, object] | None = None, epochs: int = 10,
                  batch_size: int | None = 32, shuffle: bool = True,

@@ -104,7 +104,7 @@ class GELU(Module):
             t = np.tanh(_SQRT_2_OVER_PI * (x + _KAPPA * x ** 3))
             self.save_for_backward(x, t)
             return 0.5 * x * (1 + t)
-        cdf = 0.5 * (1 + erf(x * _SQRT_HALF))
+        cdf = 0.5 * (1 + erf(np.asarray(x * _SQRT_HALF)))    # of a 0-d x: not a scalar
         self.save_for_backward(x, cdf)
         return x * cdf
 

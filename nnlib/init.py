@@ -5,6 +5,7 @@ Derived in chapter 4, "The fully connected layer" (chapters/04_linear)."""
 
 import math
 import numpy as np
+import numpy.typing as npt
 from nnlib import checks
 
 __all__ = ["xavier_uniform", "xavier_normal", "he_uniform", "he_normal"]
@@ -30,7 +31,7 @@ def _draw(name, fan_in, fan_out, rng, dtype, uniform, variance):
 
 def xavier_uniform(fan_in: int, fan_out: int,
                    rng: np.random.Generator | int | None = None,
-                   dtype: type | np.dtype | str = np.float64) -> np.ndarray:
+                   dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """Xavier (Glorot) uniform initialization: U[-a, a] with
     a = sqrt(6 / (fan_in + fan_out)).
 
@@ -61,7 +62,7 @@ def xavier_uniform(fan_in: int, fan_out: int,
 
 def xavier_normal(fan_in: int, fan_out: int,
                   rng: np.random.Generator | int | None = None,
-                  dtype: type | np.dtype | str = np.float64) -> np.ndarray:
+                  dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """Xavier (Glorot) normal initialization: N(0, 2 / (fan_in + fan_out)).
 
     Derived in chapter 4, "The fully connected layer". Arguments and result as for
@@ -73,7 +74,7 @@ def xavier_normal(fan_in: int, fan_out: int,
 
 def he_uniform(fan_in: int, fan_out: int,
                rng: np.random.Generator | int | None = None,
-               dtype: type | np.dtype | str = np.float64) -> np.ndarray:
+               dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """He (Kaiming) uniform initialization: U[-a, a] with a = sqrt(6 / fan_in).
 
     Derived in chapter 4, "The fully connected layer": the variance 2 / fan_in keeps
@@ -87,7 +88,7 @@ def he_uniform(fan_in: int, fan_out: int,
 
 def he_normal(fan_in: int, fan_out: int,
               rng: np.random.Generator | int | None = None,
-              dtype: type | np.dtype | str = np.float64) -> np.ndarray:
+              dtype: npt.DTypeLike = np.float64) -> np.ndarray:
     """He (Kaiming) normal initialization: N(0, 2 / fan_in).
 
     Derived in chapter 4, "The fully connected layer". Arguments and result as for

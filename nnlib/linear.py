@@ -5,6 +5,7 @@ Derived in chapter 4, "The fully connected layer" (chapters/04_linear)."""
 
 from collections.abc import Callable
 import numpy as np
+import numpy.typing as npt
 from nnlib import checks
 from nnlib.init import he_uniform, xavier_uniform
 from nnlib.module import Module, Parameter
@@ -71,7 +72,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: str | Callable[..., np.ndarray] = "he",
                  rng: np.random.Generator | int | None = None,
-                 dtype: type | np.dtype | str = np.float64) -> None:
+                 dtype: npt.DTypeLike = np.float64) -> None:
         self.in_features = checks.positive_int(in_features, "in_features", self)
         self.out_features = checks.positive_int(out_features, "out_features", self)
         dtype = checks.floating_dtype(dtype, "dtype", self)
@@ -79,8 +80,7 @@ class Linear(Module):
         if isinstance(init, str):
             init = _INITIALIZERS[checks.one_of(init, "init", self, tuple(_INITIALIZERS),
                                                fix=f"or pass {function}")]
-        checks.instance(init, "init", self, Callable,
-                        fix=f"pass 'he', 'xavier' or {function}")
+        checks.function(init, "init", self, fix=f"pass 'he', 'xavier' or {function}")
         shape = (self.in_features, self.out_features)
         weight = init(*shape, np.random.default_rng(rng), dtype)
         weight = np.asarray(weight, dtype=dtype)

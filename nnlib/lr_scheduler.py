@@ -312,16 +312,14 @@ class OneCycleLR(LRScheduler):
                  div_factor: float = 25.0, final_div_factor: float = 1e4,
                  three_phase: bool = False) -> None:
         owner = type(self).__name__
-        if total_steps is not None:
-            self.total_steps = checks.positive_int(total_steps, "total_steps", owner)
-        elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = (checks.positive_int(epochs, "epochs", owner)
-                                * checks.positive_int(steps_per_epoch,
-                                                      "steps_per_epoch", owner))
-        else:
+        if total_steps is None and epochs is not None and steps_per_epoch is not None:
+            per_epoch = checks.positive_int(steps_per_epoch, "steps_per_epoch", owner)
+            total_steps = checks.positive_int(epochs, "epochs", owner) * per_epoch
+        if total_steps is None:
             checks.fail(ValueError, owner, "total_steps", "given, or epochs and "
                         "steps_per_epoch", f"total_steps=None, epochs={epochs!r}, "
                         f"steps_per_epoch={steps_per_epoch!r}")
+        self.total_steps = checks.positive_int(total_steps, "total_steps", owner)
         self.max_lr = checks.real(max_lr, "max_lr", owner, "[0, inf)")
         div = checks.real(div_factor, "div_factor", owner, "(0, inf)")
         final_div = checks.real(final_div_factor, "final_div_factor", owner, "(0, inf)")
@@ -452,11 +450,11 @@ class ReduceLROnPlateau(LRScheduler):
         owner = type(self).__name__
         self.mode = checks.one_of(mode, "mode", owner, ("min", "max"))
         self.factor = checks.real(factor, "factor", owner, "[0, 1)")
-        self.patience = _count(patience, "patience", owner)
+        self.patience = checks.count(patience, "patience", owner)
         self.threshold = checks.real(threshold, "threshold", owner, "[0, inf)")
         self.threshold_mode = checks.one_of(threshold_mode, "threshold_mode", owner,
                                             ("rel", "abs"))
-        self.cooldown = _count(cooldown, "cooldown", owner)
+        self.cooldown = checks.count(cooldown, "cooldown", owner)
         self.min_lr = checks.real(min_lr, "min_lr", owner, "[0, inf)")
         self.eps = checks.real(eps, "eps", owner, "[0, inf)")
         self.optimizer = optimizer
@@ -495,17 +493,6 @@ class ReduceLROnPlateau(LRScheduler):
         if self.mode == "min":
             return value < (best * (1.0 - threshold) if relative else best - threshold)
         return value > (best * (1.0 + threshold) if relative else best + threshold)
-
-
-def _count(value, name, owner):
-    """Return ``value`` as an int if it is an integer >= 0, a number of epochs: the
-    non-negative variant of ``checks.positive_int``, with its policy (a bool is not an
-    integer; the wrong type is a ``TypeError``, a negative integer a ``ValueError``)."""
-    integer = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not (integer and value >= 0):
-        checks.fail(ValueError if integer else TypeError, owner, name,
-                    "an integer >= 0", repr(value))
-    return int(value)
 
 
 def _kind(value):

@@ -7,6 +7,7 @@ Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives)
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 import numpy as np
+import numpy.typing as npt
 from nnlib import checks
 
 __all__ = ["Parameter", "Module"]
@@ -260,7 +261,7 @@ class Module:
         for key, value in converted.items():            # cannot fail: checked above
             own[key][...] = value
 
-    def to(self, dtype: np.dtype | type | str) -> "Module":
+    def to(self, dtype: npt.DTypeLike) -> "Module":
         """Convert every parameter (data and gradient) and buffer to ``dtype``, float32
         or float64; returns the module. Convert before creating an optimizer."""
         dtype = checks.floating_dtype(dtype, "dtype", f"{type(self).__name__}.to")

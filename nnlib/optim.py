@@ -139,7 +139,7 @@ class Optimizer:
             work = self._work[p] = np.empty((2, *p.data.shape), p.data.dtype)
         return work[0, ...], work[1, ...]        # arrays, not NumPy scalars, if 0-d
 
-    def state_dict(self) -> dict[str, dict | list]:
+    def state_dict(self) -> dict[str, Any]:
         """The optimizer's state, in PyTorch's shape: ``{"state": {i: {name: value}},
         "param_groups": [{hyperparameter: value, ..., "params": [0, 1, ...]}]}``.
 
@@ -159,7 +159,7 @@ class Optimizer:
             group["initial_lr"] = self.initial_lr
         return {"state": state, "param_groups": [group]}
 
-    def load_state_dict(self, state_dict: dict[str, dict | list]) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Continue from ``state_dict`` (made by ``state_dict()`` of an optimizer of the
         same class on parameters of the same shapes and dtypes, in the same order): its
         hyperparameters, step count and state, whose arrays are copied.

@@ -80,8 +80,17 @@ def predict(model: Module, X: np.ndarray,
         model.eval()
         if batch_size is None:
             return model(X)
-        outputs = [model(xb) for xb in DataLoader(X, batch_size=batch_size)]
+        batches = DataLoader(X, batch_size=_batch_size(batch_size, "predict"))
+        outputs = [model(xb) for xb in batches]
         return np.concatenate(outputs or [model(X)])     # N = 0: no batch, one pass
+
+
+def _batch_size(batch_size, owner):
+    """``batch_size`` if it is None (all samples at once) or an integer >= 1; the
+    error names the function the user called, not the ``DataLoader`` it uses."""
+    if batch_size is None:
+        return None
+    return checks.positive_int(batch_size, "batch_size", owner)
 
 
 def _pairs(X, y, owner, names=("X", "y")):
@@ -97,7 +106,7 @@ def _metric_functions(metrics, owner):
     named = dict(metrics) if isinstance(metrics, dict) else {
         getattr(f, "__name__", repr(f)): f for f in metrics or ()}
     for name, function in named.items():
-        checks.instance(function, f"metric '{name}'", owner, Callable)
+        checks.function(function, f"metric '{name}'", owner)
         if name == "loss" or name.startswith("val_"):
             checks.fail(ValueError, owner, "a metric's name", "neither 'loss' nor "
                         "'val_...', the names of the losses in the history", repr(name))
@@ -160,7 +169,7 @@ def evaluate(model: Module, loss_fn: Loss, X: np.ndarray, y: np.ndarray,
     checks.instance(model, "model", "evaluate", Module)
     _pairs(X, y, "evaluate")
     metrics = _metric_functions(metrics, "evaluate")
-    return _evaluate(model, loss_fn, X, y, metrics, batch_size)
+    return _evaluate(model, loss_fn, X, y, metrics, _batch_size(batch_size, "evaluate"))
 
 
 class History(Callback, dict):
@@ -312,13 +321,15 @@ def _check_optimizer(optimizer, model):
     return optimizer
 
 
-def _fit_arguments(model, optimizer, X, y, epochs, validation_data, metrics):
+def _fit_arguments(model, optimizer, X, y, epochs, batch_size, validation_data,
+                   metrics):
     """Check every argument of ``fit`` that ``fit`` itself uses, once; return the
     metrics as a dict and the keys of the epoch logs."""
     checks.instance(model, "model", "fit", Module)
     _check_optimizer(optimizer, model)
     _pairs(X, y, "fit")
     checks.positive_int(epochs, "epochs", "fit")
+    _batch_size(batch_size, "fit")
     metrics = _metric_functions(metrics, "fit")
     arrays, keys = {"X": X, "y": y}, ["loss", *metrics]
     if validation_data is not None:
@@ -477,8 +488,8 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
         ``history["loss"]``, ``history["<metric>"]``, ``history["val_loss"]``, ...,
         ``history["lr"]``: one float per epoch.
     """
-    metrics, keys = _fit_arguments(model, optimizer, X, y, epochs, validation_data,
-                                   metrics)
+    metrics, keys = _fit_arguments(model, optimizer, X, y, epochs, batch_size,
+                                   validation_data, metrics)
     callbacks = _callbacks(callbacks, early_stopping, verbose)
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, rng=rng)
     run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data, scheduler)

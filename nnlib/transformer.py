@@ -93,11 +93,16 @@ class TransformerBlock(Module):
         shape, = self.saved
         g = checks.gradient(grad_output, self, shape, self.linear1.weight.dtype)
         n, t, d = shape
+        # each layer below returns its dL/dx (input_grad=True): the asserts say so
         branch = self.linear2.backward(g.reshape(n * t, d))
-        branch = self.linear1.backward(self.activation.backward(branch))
+        assert branch is not None
+        branch = self.activation.backward(branch)
+        assert branch is not None
+        branch = self.linear1.backward(branch)
+        assert branch is not None
         g = g + self.norm2.backward(branch.reshape(n, t, d))        # dL/dh
         grads = self.self_attn.backward(g)
-        assert grads is not None                                    # input_grad=True
+        assert grads is not None
         dq, dk, dv = grads                          # one array as query, key and value
         g = g + self.norm1.backward(dq + dk + dv)                   # dL/dx
         return g if input_grad else None
@@ -168,11 +173,12 @@ class TransformerLM(Module):
         shape, = self.saved
         g = checks.gradient(grad_output, self, shape, self.head.weight.dtype)
         n, t, v = shape
-        g = self.head.backward(g.reshape(n * t, v)).reshape(n, t, -1)
+        dx = self.head.backward(g.reshape(n * t, v))
         for layer in [self.norm, *reversed(self.blocks), self.position]:
-            g = layer.backward(g)
-            assert g is not None                                    # input_grad=True
-        self.embedding.backward(g)
+            assert dx is not None                                   # input_grad=True
+            dx = layer.backward(dx.reshape(n, t, -1))
+        assert dx is not None
+        self.embedding.backward(dx)
         return None
 
     def generate(self, tokens: np.ndarray, steps: int) -> np.ndarray:

@@ -404,3 +404,13 @@ def test_conv_matches_pytorch(case):
     for ours, theirs in [(y, yt), (dx, xt.grad), (layer.weight.grad, wt.grad),
                          (layer.bias.grad, bt.grad)]:
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ((5, 3, 0), ValueError, "stride must be a positive integer, got 0"),
+    ((5, 3, 1, -1), ValueError, "padding must be an integer >= 0, got -1"),
+    ((5.0, 3), TypeError, "size must be an integer >= 0, got 5.0"),
+])
+def test_conv_output_size_checks_its_arguments(arguments, error, message):
+    with pytest.raises(error, match=f"^conv_output_size: {message}$"):
+        conv_output_size(*arguments)

@@ -73,3 +73,13 @@ def test_gelu_errors_and_repr():
     with pytest.raises(ValueError, match=r"grad_output must be of the last output's shape \(3,\)"):
         layer.backward(np.zeros(4))
     assert repr(GELU("tanh")) == "GELU(approximate='tanh')"
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_a_0d_input_is_one_value(approximate):
+    """A 0-d array (x * sqrt(1/2) of it is a NumPy scalar) gives what the same value in
+    a 1-element array gives."""
+    scalar = GELU(approximate)(np.array(0.5))
+    assert np.shape(scalar) == () and scalar == GELU(approximate)(np.array([0.5]))[0]
+    exact = 0.5 * (1 + math.erf(0.5 / math.sqrt(2))) * 0.5
+    assert scalar == pytest.approx(exact, rel=1e-12 if approximate == "none" else 1e-3)

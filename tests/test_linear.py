@@ -232,7 +232,7 @@ def test_constructor_rejects_bad_arguments():
                                                    "rng, dtype) -> array")):
         Linear(3, 2, init="kaiming")
     for bad in (3, None, np.zeros((3, 2))):                 # not a name, not a function: a type error
-        with pytest.raises(TypeError, match=re.escape(f"Linear: init must be a Callable, got "
+        with pytest.raises(TypeError, match=re.escape(f"Linear: init must be a function, got "
                                                       f"{type(bad).__name__}; pass 'he', 'xavier' or a "
                                                       "function (fan_in, fan_out, rng, dtype) -> array")):
             Linear(3, 2, init=bad)

@@ -14,10 +14,9 @@ call either
   close to the float64 one).
 
 The examples are the same on every run (``derandomize=True``, see
-``misuse_strategies.PROPERTY``). A defect a property finds in nnlib is not worked around
-here: the property leaves out exactly that case (``KNOWN_*``) and
-``test_known_defect`` holds its minimal reproduction as a strict xfail, which fails as
-soon as the chapter that owns the code fixes it (then delete both).
+``misuse_strategies.PROPERTY``). A defect a property finds in nnlib is fixed in the
+chapter that owns the code, with a direct regression test beside that module's tests; no
+case is left out here.
 """
 import copy
 import math
@@ -203,7 +202,6 @@ def test_layer_wrong_input(name, data):
     shape = LAYERS[name][1](data.draw(st.integers(1, 3), "N"), data.draw)
     x, wrong = _wrong_inputs(name, shape)
     kind = data.draw(st.sampled_from(sorted(wrong)), "kind")
-    assume((name, kind) not in KNOWN_WRONG_INPUT)
     bad = wrong[kind]
     layer = LAYERS[name][0](np.float64)
     argument = "query" if name == "MultiheadAttention" else "x"
@@ -339,20 +337,12 @@ def test_constructor_argument(key, value):
     if owner == "Conv2d" and argument != "out_channels" and isinstance(value, (
             tuple, list)):
         allowed = False
-    assume((key, _kind_of(value)) not in KNOWN_CONSTRUCTOR)
     status, result = outcome(make, value)
     if allowed:
         assert status == "ok", f"{key}={value!r} refused: {result}"
     else:
         assert status == "error", f"{key}={value!r} taken"
         assert_names(result, owner, argument)
-
-
-def _kind_of(value):
-    """A name for the kind of a drawn argument value, for ``KNOWN_CONSTRUCTOR``."""
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    return type(value).__name__
 
 
 # ---------------------------------------------------------------------------- losses
@@ -500,7 +490,6 @@ def test_loss_wrong_target(name, data):
              "float32": good.astype(np.float32), "int8": good.astype(np.int8),
              "onehot": np.eye(c)[np.arange(n) % c], "None": None}
     kind = data.draw(st.sampled_from(sorted(wrong)), "kind")
-    assume((name, kind) not in KNOWN_WRONG_TARGET)
     status, result = outcome(LOSSES[name](), p, wrong[kind])
     if status == "error":
         assert_names(result, name, "target")
@@ -977,7 +966,6 @@ def test_fit_arguments(data):
              "verbose": data.draw(st.sampled_from([3, -1, "yes"])),
              "callbacks": data.draw(st.sampled_from(["one", "not a callback"]))}
     argument = data.draw(st.sampled_from(sorted(wrong)), "argument")
-    assume(argument not in KNOWN_FIT)
     kwargs = dict(model=model, loss_fn=nnlib.MSELoss(), optimizer=opt, X=X, y=y,
                   epochs=1)
     value = wrong[argument]
@@ -1022,8 +1010,7 @@ def test_erf(data):
 def test_conv_output_size(size, kernel, stride, padding):
     """conv_output_size is floor((size + 2 padding - kernel) / stride) + 1 for the
     integers it documents (0 or less when the kernel does not fit), and Conv2d refuses
-    exactly the inputs where it is below 1, naming Conv2d and x. (Arguments outside
-    the documented ranges: KNOWN.)"""
+    exactly the inputs where it is below 1, naming Conv2d and x."""
     expected = (size + 2 * padding - kernel) // stride + 1
     assert nnlib.conv_output_size(size, kernel, stride, padding) == expected
     layer = nnlib.Conv2d(1, 1, (kernel, 1), stride=(stride, 1), padding=(padding, 0),
@@ -1065,65 +1052,15 @@ def test_scaled_dot_product_attention(data):
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
-# ----------------------------------------------------------------- defects, held here
-
-# Each entry: a case a property above leaves out because nnlib gets it wrong today,
-# and the test that reproduces it, which must fail (strict xfail) until the chapter
-# that owns the code fixes it.
-def _gelu_0d():
-    nnlib.GELU()(np.array(0.5))    # GELU("tanh") takes it; this raises naming erf
-
-
-def _batch_size(function):
-    def reproduce():
-        model, X, y = nnlib.Linear(1, 1), np.zeros((2, 1)), np.zeros((2, 1))
-        arguments = {"predict": (model, X), "evaluate": (model, nnlib.MSELoss(), X, y),
-                     "fit": (model, nnlib.MSELoss(), nnlib.SGD(model.parameters(), 0.1),
-                             X, y, 1)}[function]
-        status, result = outcome(getattr(nnlib, function), *arguments, batch_size=0)
-        assert status == "error"
-        assert_names(result, function, "batch_size")
-    return reproduce
-
-
-def _conv_output_size(arguments):
-    def reproduce():
-        status, result = outcome(nnlib.conv_output_size, *arguments)
-        assert status == "error"
-        assert_names(result, "conv_output_size", "stride" if arguments[2:3] == (0,)
-                     else "padding" if len(arguments) > 3 else "size")
-    return reproduce
-
-
-KNOWN_WRONG_INPUT = {("GELU", "0-d")}
-KNOWN_CONSTRUCTOR = set()
-KNOWN_WRONG_TARGET = set()
-KNOWN_FIT = {"batch_size"}
-
-
-def _defect(reproduce, reason, raises=None):
-    return pytest.param(reproduce, id=reason.split(":")[0], marks=pytest.mark.xfail(
-        strict=True, reason=reason, raises=raises))
-
-
-KNOWN = [
-    _defect(_gelu_0d, "GELU()(np.array(0.5)): TypeError 'erf: x must be a NumPy array, "
-            "got float64' names erf, not GELU (x * sqrt(0.5) of a 0-d array is a NumPy "
-            "scalar); GELU('tanh') and erf itself take the 0-d array"),
-    *[_defect(_batch_size(f), f"{f}(batch_size=0): the ValueError names DataLoader, "
-              f"not {f}") for f in ("predict", "evaluate", "fit")],
-    _defect(_conv_output_size((5, 3, 0)), "conv_output_size(5, 3, 0): "
-            "ZeroDivisionError; the arguments are not checked"),
-    _defect(_conv_output_size((5, 3, 1, -1)), "conv_output_size(5, 3, 1, -1): returns "
-            "1 for padding -1; the arguments are not checked"),
-    _defect(_conv_output_size((5.0, 3)), "conv_output_size(5.0, 3): returns the float "
-            "3.0; the arguments are not checked"),
-]
-
-
-@pytest.mark.parametrize("case", KNOWN)
-def test_known_defect(case):
-    """The minimal reproduction of each known defect: each must fail (strict xfail)
-    until the chapter that owns the code fixes it; then delete it and its exclusion
-    from the property that found it."""
-    case()
+@FEW
+@given(arguments=st.sampled_from([
+    ((-1, 3), "size"), ((5.0, 3), "size"), ((5, 0), "kernel_size"), ((5, True), "kernel_size"),
+    ((5, 3, 0), "stride"), ((5, 3, 1.5), "stride"), ((5, 3, 1, -1), "padding"),
+    ((5, 3, 1, None), "padding")]))
+def test_conv_output_size_refuses_what_is_not_a_size(arguments):
+    """Kernels and strides are integers >= 1, sizes and paddings integers >= 0:
+    anything else raises naming conv_output_size and the argument."""
+    values, argument = arguments
+    status, result = outcome(nnlib.conv_output_size, *values)
+    assert status == "error", result
+    assert_names(result, "conv_output_size", argument)

@@ -494,7 +494,7 @@ def test_rmsprop_and_adam_allocate_nothing_after_the_first_step(optimizer_class,
 def test_sgd_allocates_only_short_lived_temporaries(options, temporaries):
     # plain SGD: one temporary the size of a parameter (lr * g), freed before the next parameter
     params = big_params()
-    assert peak_of_two_steps(SGD(params, **options), params) < temporaries + 0.01
+    assert peak_of_two_steps(SGD(params, **options), params) < temporaries + 0.05
 
 
 def test_zero_grad_sets_none_by_default_and_fills_zeros_in_place_with_set_to_none_false():

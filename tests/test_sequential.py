@@ -420,7 +420,7 @@ def test_module_list_refuses_a_layer_nested_in_one_of_its_blocks():
     (lambda: ModuleList([Linear(2, 2), ReLU]), "ModuleList: module 1 must be a Module, got type; "
                                               r"pass an instance, ReLU\(\)"),
     (lambda: ModuleList().append("relu"), "ModuleList.append: module must be a Module, got str"),
-    (lambda: ModuleList().extend(Linear(2, 2)), "ModuleList.extend: modules must be a Iterable, "
+    (lambda: ModuleList().extend(Linear(2, 2)), "ModuleList.extend: modules must be an Iterable, "
                                                "got Linear"),
 ])
 def test_module_list_refuses_what_is_not_a_module(call, message):
@@ -464,7 +464,7 @@ def test_module_dict_behaves_as_a_dict_and_its_modules_are_found():
                                                             r"type; pass an instance, Tanh\(\)"),
     (lambda h: h.update({"x": h["a"]}), ValueError, "the module at 'x' must be a module used in one "
                                                     "place only, got the Linear at 'a' again"),
-    (lambda h: h.update(3), TypeError, "ModuleDict.update: modules must be a Iterable, got int"),
+    (lambda h: h.update(3), TypeError, "ModuleDict.update: modules must be an Iterable, got int"),
 ])
 def test_module_dict_refuses_bad_keys_values_and_repeats_and_stays_as_it_was(call, error, message):
     heads = ModuleDict({"a": Linear(2, 2)})

@@ -311,7 +311,7 @@ def test_early_stopping_needs_the_monitored_value(data):
                                          "values need validation_data$"):
         fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train,
             epochs=2, early_stopping=EarlyStopping())
-    with pytest.raises(TypeError, match="^fit: early_stopping must be a EarlyStopping, "
+    with pytest.raises(TypeError, match="^fit: early_stopping must be an EarlyStopping, "
                                         "got int"):
         fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), X_train, y_train,
             epochs=2, early_stopping=5)
@@ -344,7 +344,7 @@ def test_bad_arguments_are_refused_before_any_step(data):
         (ValueError, "^fit: X must be at least one sample, got none$",
          dict(X=X_train[:0], y=y_train[:0])),
         (TypeError, "^fit: model must be a Module, got list$", dict(model=[])),
-        (TypeError, "^fit: metric 'accuracy' must be a Callable, got str$",
+        (TypeError, "^fit: metric 'accuracy' must be a function, got str$",
          dict(metrics={"accuracy": "accuracy"})),
         (ValueError, "^fit: a metric's name must be neither 'loss' nor 'val_...'.*got 'val_acc'$",
          dict(metrics={"val_acc": accuracy})),
@@ -357,7 +357,7 @@ def test_bad_arguments_are_refused_before_any_step(data):
                      r"least one\), got one of 4 parameters, none of them the model's; build "
                      r"it from this model: SGD\(model.parameters\(\), ...\)$",
          dict(optimizer=SGD(classifier(10).parameters(), lr=0.1))),
-        (TypeError, "^fit: optimizer must be a Optimizer, got list$", dict(optimizer=[])),
+        (TypeError, "^fit: optimizer must be an Optimizer, got list$", dict(optimizer=[])),
         (TypeError, r"^fit: callbacks must be a list of Callback objects, got one "
                     r"EarlyStopping; wrap it in a list: \[callback\]$",
          dict(callbacks=EarlyStopping())),
@@ -695,3 +695,13 @@ def test_an_optimizer_of_some_parameters_freezes_the_others_as_in_pytorch(data):
                   y_train, epochs=5, rng=0)
     assert np.array_equal(model[0].weight.data, first)
     assert history["loss"][-1] < history["loss"][0]
+
+
+@pytest.mark.parametrize("function", ["predict", "evaluate", "fit"])
+def test_a_batch_size_of_0_is_refused_by_the_function_called(function):
+    model, X, y = Linear(1, 1), np.zeros((2, 1)), np.zeros((2, 1))
+    arguments = {"predict": (model, X), "evaluate": (model, MSELoss(), X, y),
+                 "fit": (model, MSELoss(), SGD(model.parameters(), 0.1), X, y, 1)}
+    with pytest.raises(ValueError, match=f"^{function}: batch_size must be a positive "
+                       "integer, got 0$"):
+        getattr(nnlib, function)(*arguments[function], batch_size=0)

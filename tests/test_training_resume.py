@@ -237,7 +237,7 @@ def test_a_record_declared_larger_than_the_limit_is_never_read(tmp_path, data, m
 def test_save_checkpoint_checks_its_arguments_and_writes_atomically(tmp_path, data,
                                                                    monkeypatch):
     model, optimizer, scheduler, rng = make_run(0, "sgd")
-    with pytest.raises(TypeError, match="^save_checkpoint: optimizer must be a Optimizer"):
+    with pytest.raises(TypeError, match="^save_checkpoint: optimizer must be an Optimizer"):
         save_checkpoint(tmp_path / "x.npz", model, [], scheduler)
     with pytest.raises(ValueError, match="^save_checkpoint: epoch must be a positive integer"):
         save_checkpoint(tmp_path / "x.npz", model, optimizer, scheduler, epoch=0)
