@@ -211,10 +211,9 @@ class MultiheadAttention(Module):
         Must be None or E.
     batch_first : bool, default True
         Whether inputs and output are (N, T, E); otherwise (T, N, E).
-    rng : numpy.random.Generator, int or None
-        The generator for the initial weights, or the seed of a new one.
-    dtype : floating dtype, default np.float64
-        The dtype of the parameters, and the only dtype of input the layer accepts.
+    rng, dtype
+        The generator (or seed) of the initial weights, and the dtype of the
+        parameters, as for ``Embedding``; inputs must have that dtype already.
 
     Attributes
     ----------

@@ -54,20 +54,10 @@ class Tensor:
 
     __array_ufunc__ = None       # ndarray + Tensor: NumPy lets Tensor.__radd__ answer
 
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """``data``'s shape."""
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype:
-        """``data``'s dtype."""
-        return self.data.dtype
-
-    @property
-    def ndim(self) -> int:
-        """``data``'s number of axes."""
-        return self.data.ndim
+    # data's shape, dtype and number of axes, read as the tensor's own
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
 
     def __init__(self, data: npt.ArrayLike, dtype: npt.DTypeLike | None = None,
                  requires_grad: bool = False) -> None:

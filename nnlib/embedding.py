@@ -166,15 +166,13 @@ class LearnedPositionalEncoding(Module):
         The number of positions.
     d_model : int
         The length of each vector.
-    rng : numpy.random.Generator, int or None
-        The generator for the initial weight, or the seed of a new one.
-    dtype : floating dtype, default np.float64
-        The dtype of the weight, and the only dtype of input the layer accepts.
+    rng, dtype
+        As for ``Embedding``; an input must have the weight's dtype already.
 
     Attributes
     ----------
     weight : Parameter
-        Shape (max_len, d_model).
+        Shape (max_len, d_model): row t is added at position t.
     """
 
     def __init__(self, max_len: int, d_model: int,

@@ -37,10 +37,8 @@ class TransformerBlock(Module):
         The eps of both ``LayerNorm`` layers.
     causal : bool, default True
         Whether position i attends only to positions j <= i.
-    rng : numpy.random.Generator, int or None
-        The generator for the initial weights, or the seed of a new one.
-    dtype : floating dtype, default np.float64
-        The dtype of the parameters and of the input.
+    rng, dtype
+        As for ``MultiheadAttention``.
 
     Attributes
     ----------
@@ -130,10 +128,8 @@ class TransformerLM(Module):
         The number of blocks.
     max_len : int
         The longest sequence the position embeddings cover.
-    rng : numpy.random.Generator, int or None
-        The generator for the initial weights, or the seed of a new one.
-    dtype : floating dtype, default np.float64
-        The dtype of the parameters and of the logits.
+    rng, dtype
+        As for ``TransformerBlock``; the logits have that dtype too.
 
     Attributes
     ----------

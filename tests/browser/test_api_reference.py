@@ -2,7 +2,8 @@
 
 Run after the book build, like the browser test beside it (it reads the HTML, no browser needed):
 every name of `nnlib.__all__` has an entry, each module a section, and each entry links to the page
-of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html; `Derived in
+of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html, or the first
+section of a chapter made of sections, chapters/NN_*/01_*.html; `Derived in
 "Title"` -> the page without a chapter number of that title, such as chapters/using_nnlib.html).
 """
 from __future__ import annotations
@@ -40,9 +41,12 @@ def entry(html: str, name: str) -> str:
 
 
 def chapter_page(number: int) -> str:
-    pages = sorted((ROOT / "chapters").glob(f"{number:02d}_*.ipynb"))
-    assert len(pages) == 1, f"chapter {number}: expected one chapters/{number:02d}_*.ipynb, found {pages}"
-    return f"../chapters/{pages[0].stem}.html"
+    """The page that opens chapter ``number``: chapters/NN_*.ipynb, or the first section of a
+    chapter made of sections, chapters/NN_*/01_*.ipynb."""
+    found = sorted((ROOT / "chapters").glob(f"{number:02d}_*"))
+    assert len(found) == 1, f"chapter {number}: expected one chapters/{number:02d}_*, found {found}"
+    page = found[0] if found[0].suffix == ".ipynb" else sorted(found[0].glob("*.ipynb"))[0]
+    return f"../{page.relative_to(ROOT).with_suffix('.html').as_posix()}"
 
 
 def test_every_public_name_has_an_entry(html):
