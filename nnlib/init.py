@@ -89,7 +89,9 @@ def he_uniform(fan_in: int, fan_out: int,
 def he_normal(fan_in: int, fan_out: int,
               rng: np.random.Generator | int | None = None,
               dtype: npt.DTypeLike = np.float64) -> np.ndarray:
-    """He (Kaiming) normal initialization: N(0, 2 / fan_in).
+    """He (Kaiming) normal initialization: N(0, 2 / fan_in), the variance of
+    ``he_uniform`` from a normal distribution (PyTorch's ``kaiming_normal_`` with its
+    default arguments).
 
     Derived in chapter 4, "The fully connected layer". Arguments and result as for
     ``xavier_uniform``.

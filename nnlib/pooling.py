@@ -104,17 +104,17 @@ class AvgPool2d(_Pool2d):
         out = _window_view(x, 0, 0, (Ho, Wo), self._stride).copy()
         for i, j in offsets[1:]:
             out += _window_view(x, i, j, (Ho, Wo), self._stride)
-        out /= len(offsets)
         self.save_for_backward(x.shape, out.shape, x.dtype)
+        out /= len(offsets)                     # the sum of each window, then its mean
         return out
 
     def backward(self, grad_output: np.ndarray,
                  input_grad: bool = True) -> np.ndarray | None:
         """dL/dx: every element of a window receives 1 / (kh kw) of its gradient."""
-        if not input_grad:
-            return None
         x_shape, out_shape, dtype = self.saved
         checks.gradient(grad_output, self, out_shape, dtype)
+        if not input_grad:
+            return None
         share = grad_output / len(self._offsets())
         grad = np.zeros(x_shape, dtype)
         for i, j in self._offsets():
