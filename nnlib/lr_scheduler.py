@@ -341,7 +341,7 @@ class OneCycleLR(LRScheduler):
             checks.fail(ValueError, owner, "pct_start", "a share of total_steps="
                         f"{self.total_steps} that leaves no phase without steps",
                         repr(pct_start))
-        super().__init__(optimizer)                     # step 0 sets lr to initial_lr
+        LRScheduler.__init__(self, optimizer)           # step 0 sets lr to initial_lr
         optimizer.initial_lr = self.base_lr = self.initial_lr     # as PyTorch's does
 
     def _phases(self):

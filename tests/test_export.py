@@ -153,6 +153,22 @@ def test_methods_added_in_later_cells_are_merged_into_one_ordinary_class(tmp_pat
     assert layers.Layer.forward.__doc__.split()[:3] == ["k", "times", "x,"]
 
 
+def test_a_constructor_added_later_goes_before_the_first_method(tmp_path, monkeypatch):
+    """A class cell may hold only the docstring, attributes and some methods; its
+    ``__init__``, added by the next cell, is written where a hand-written class has it."""
+    skeleton = ('#| export\nclass Layer:\n    """A layer."""\n\n    kind = "scale"\n\n'
+                '    def __repr__(self):\n        return f"Layer({self.k})"')
+    init = "#| export\n@add_to_class(Layer)\ndef __init__(self, k):\n    self.k = k"
+    write_notebook(tmp_path, "01_layers", "#| default_exp layers", skeleton, init, FORWARD)
+    assert run_export(tmp_path) == []
+    text = (tmp_path / "pkg" / "layers.py").read_text()
+    body = text[text.index("class Layer:"):]
+    assert body.index('kind = "scale"') < body.index("def __init__") \
+        < body.index("def __repr__") < body.index("def forward")
+    layer = import_package(tmp_path, monkeypatch).layers.Layer(4)
+    assert repr(layer) == "Layer(4)" and layer.forward(2) == 8
+
+
 @pytest.mark.parametrize("cells, message", [
     (["#| default_exp a", FORWARD],
      r"cell 3: @add_to_class\(Layer\): no class Layer is exported above in this chapter"),

@@ -14,7 +14,8 @@ same chapter adds a method to it with the decorator ``add_to_class`` (from ``nnl
         ...
 
 which attaches the method while the notebook runs; the exporter moves the function, without its
-decorator, into the class's body, so the generated file holds one ordinary class.
+decorator, into the class's body, so the generated file holds one ordinary class (an ``__init__``
+added this way goes before the class's first method, where a hand-written class has it).
 
 Each generated module gets a header line naming its notebook, a docstring, the imports of its cells
 gathered at the top, an ``__all__`` of the public names its cells define, and then the cells' code in
@@ -65,11 +66,26 @@ class ClassBlock:
     code: str                          # the class statement as the cell wrote it
     where: str                         # the notebook and cell that define it
     methods: dict[str, str] = field(default_factory=dict)     # name -> where it was defined
-    added: list[str] = field(default_factory=list)            # the added methods' code, dedented
+    added: list[tuple[str, str]] = field(default_factory=list)   # (name, code), code dedented
 
     def render(self) -> str:
-        parts = [self.code] + [textwrap.indent(code, "    ") for code in self.added]
-        return "\n\n".join(parts)
+        added = {name: textwrap.indent(code, "    ") for name, code in self.added}
+        init = added.pop("__init__", None)
+        code = self.code if init is None else constructor_first(self.code, init)
+        return "\n\n".join([code, *added.values()])
+
+
+def constructor_first(class_code: str, init: str) -> str:
+    """The class with ``__init__`` (added by a later cell) before its first method, where a class
+    written by hand has it: after the docstring and the class attributes."""
+    lines = class_code.split("\n")
+    body = ast.parse(class_code).body[0].body
+    first = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if first is None:
+        return f"{class_code}\n\n{init}"
+    start = (first.decorator_list[0] if first.decorator_list else first).lineno - 1
+    head = "\n".join(lines[:start]).rstrip()
+    return f"{head}\n\n{init}\n\n" + "\n".join(lines[start:])
 
 
 @dataclass
@@ -353,7 +369,7 @@ class Collector:
             raise ExportError(f"{where}: {name}.{node.name} is defined twice (first in "
                               f"{block.methods[node.name]})")
         block.methods[node.name] = where
-        block.added.append(method_source(node, lines, where))
+        block.added.append((node.name, method_source(node, lines, where)))
 
 
 def collect(notebooks: list[Path], root: Path) -> dict[str, Module]:
