@@ -12,12 +12,11 @@ Every case stores, under keys "<case>/<name>" and in float64: its inputs, the pa
 (in PyTorch's layout), the gradient of the output it was given, PyTorch's output, and the gradients of
 the inputs and of every parameter.
 """
-import json
-from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent / "data" / "attention_reference.npz"
+import recorded
+
 
 EMBEDDING_CASES = [  # num_embeddings, embedding_dim, shape of the indices
     (11, 5, (3, 7)), (7, 3, (13,)), (5, 4, (2, 3, 4))]
@@ -201,10 +200,7 @@ def record():
                      f"block/{i}/y": y.detach().numpy(), f"block/{i}/dx": xt.grad.numpy()})
         grads(f"block/{i}", layer)
 
-    meta = {"torch": torch.__version__, "cases": cases()}
-    OUT.parent.mkdir(exist_ok=True)
-    np.savez_compressed(OUT, __meta__=np.array(json.dumps(meta)), **data)
-    print(f"wrote {OUT} ({len(data)} arrays) with torch {torch.__version__}")
+    recorded.write("attention_reference", data, cases(), torch.__version__)
 
 
 if __name__ == "__main__":

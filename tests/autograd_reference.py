@@ -14,12 +14,11 @@ through `ops` (NnlibOps or TorchOps below). Each case stores, under "<case>/<nam
 x0, x1, ..., the upstream gradient R (dL/d(output)), PyTorch's output y and the gradients g0,
 g1, ... of sum(y * R) with respect to every input, all float64.
 """
-import json
-from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent / "data" / "autograd_reference.npz"
+import recorded
+
 LABELS = np.array([2, 0, 1, 1, 0, 2, 2, 1])
 MASK = np.array([[True, False, True, True], [False, False, True, False],
                  [True, True, False, True]])
@@ -207,11 +206,7 @@ def record():
         data.update({f"{name}/x{i}": a for i, a in enumerate(arrays)})
         data.update({f"{name}/g{i}": g for i, g in enumerate(grads)})
         data.update({f"{name}/R": R, f"{name}/y": y})
-    meta = {"torch": torch.__version__, "cases": cases()}
-    OUT.parent.mkdir(exist_ok=True)
-    np.savez_compressed(OUT, __meta__=np.array(json.dumps(meta)), **data)
-    print(f"wrote {OUT} ({len(data)} arrays, {len(CASES)} cases) with torch "
-          f"{torch.__version__}")
+    recorded.write("autograd_reference", data, cases(), torch.__version__)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,7 @@
 """scaled_dot_product_attention, its backward pass and MultiheadAttention (chapter 15): PyTorch's
 recorded answers (tests/data/attention_reference.npz, written by tests/attention_reference.py) for
 every layer of chapter 15, live PyTorch on other shapes, gradient checks, masks, float32, errors."""
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,11 +9,11 @@ import pytest
 from nnlib import (GELU, Embedding, LayerNorm, Module, MultiheadAttention, gradient_errors,
                    numerical_gradient, relative_error, scaled_dot_product_attention,
                    scaled_dot_product_attention_backward)
+import recorded
 from attention_reference import (EMBEDDING_CASES, GELU_CASES, LAYERNORM_CASES, MHA_CASES,
                                  SDPA_CASES, cases)
 
-REFERENCE = np.load(Path(__file__).resolve().parent / "data" / "attention_reference.npz",
-                    allow_pickle=False)
+REFERENCE, META = recorded.read("attention_reference")
 TOL = 1e-10
 
 
@@ -49,7 +47,7 @@ def mha_grads_torch_layout(layer):
 # ---------------------------------------------------------------- the recording
 
 def test_the_recording_covers_every_case():
-    meta = json.loads(str(ref("__meta__")))
+    meta = META
     assert meta["cases"] == cases(), "re-run tests/attention_reference.py with torch installed"
     recorded = {"/".join(key.split("/")[:2]) for key in REFERENCE.files if key != "__meta__"}
     assert recorded == set(cases())

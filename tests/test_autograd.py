@@ -5,18 +5,16 @@ PyTorch: the answers recorded by tests/autograd_reference.py (no PyTorch needed)
 itself, live, in float64 and float32, where it is installed. Then the rules of the tape, the
 errors, the dtypes, and a network on the tape against nnlib's layers.
 """
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+import recorded
 from autograd_reference import CASES, NnlibOps, cases, torch_gradients, two_layer
 from nnlib import (CrossEntropyLoss, Linear, ReLU, Sequential, Tensor, is_grad_enabled,
                    no_grad, numerical_gradient, relative_error, unbroadcast)
 
-REFERENCE = np.load(Path(__file__).resolve().parent / "data" / "autograd_reference.npz",
-                    allow_pickle=False)
+REFERENCE, META = recorded.read("autograd_reference")
 OPS = NnlibOps()
 
 
@@ -39,7 +37,7 @@ def on_tape(name, arrays, R, dtype=np.float64):
 # -- the recording -------------------------------------------------------------------------
 
 def test_the_recording_covers_every_case_of_the_script():
-    meta = json.loads(str(REFERENCE["__meta__"]))
+    meta = META
     assert meta["cases"] == cases(), "re-run tests/autograd_reference.py with torch installed"
     expected = {"__meta__"}
     for name, (specs, _) in CASES.items():

@@ -1,18 +1,17 @@
 """nnlib against PyTorch's recorded answers (tests/data/torch_reference.npz, written by
 tests/torch_reference.py): optimizer trajectories, learning-rate schedules, losses and their gradients,
 convolution, pooling and batch normalization. Runs without PyTorch installed."""
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnlib
 from nnlib import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, MaxPool2d, Parameter, SGD)
+import recorded
 from torch_reference import (BATCHNORM_SHAPES, CONV_CASES, LOSS_CASES, OPTIMIZER_CASES, POOL_CASES,
                              SCHEDULER_CASES, cases)
 
-REFERENCE = np.load(Path(__file__).resolve().parent / "data" / "torch_reference.npz", allow_pickle=False)
+REFERENCE, META = recorded.read("torch_reference")
 
 
 def ref(key):
@@ -20,7 +19,7 @@ def ref(key):
 
 
 def test_the_recording_covers_every_case():
-    meta = json.loads(str(ref("__meta__")))
+    meta = META
     assert meta["cases"] == cases(), "re-run tests/torch_reference.py with torch installed"
 
 

@@ -2,18 +2,16 @@
 tests/torch_reference_core.py): L1Loss and HuberLoss at and away from their kinks, and batch
 normalization without running statistics in evaluation mode. Runs without PyTorch installed; the
 live tests at the end compare with PyTorch itself where it is."""
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnlib
 from nnlib import BatchNorm1d, BatchNorm2d
+import recorded
 from torch_reference_core import BATCHNORM_SHAPES, LOSS_CASES, cases
 
-REFERENCE = np.load(Path(__file__).resolve().parent / "data" / "torch_reference_core.npz",
-                    allow_pickle=False)
+REFERENCE, META = recorded.read("torch_reference_core")
 
 
 def ref(key):
@@ -21,7 +19,7 @@ def ref(key):
 
 
 def test_the_recording_covers_every_case():
-    meta = json.loads(str(ref("__meta__")))
+    meta = META
     assert meta["cases"] == cases(), "re-run tests/torch_reference_core.py with torch installed"
 
 

@@ -3,20 +3,18 @@ written by tests/torch_reference_optim.py): Adagrad's trajectories, clip_grad_no
 every step of a training loop, and the learning rates of LinearLR, OneCycleLR (with the momentum it
 cycles and the trajectory that gives) and ReduceLROnPlateau, alone, chained on one optimizer and with a
 rate set by hand. Runs without PyTorch installed."""
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nnlib
 from nnlib import OneCycleLR, Parameter, ReduceLROnPlateau, SGD, clip_grad_norm_
+import recorded
 from torch_reference_optim import (ADAGRAD_CASES, CLIP_CASES, CLIP_SHAPES, CLIPPED_TRAINING_CASES,
                                    ONECYCLE_CASES, PLATEAU_METRICS, SCHEDULE_CASES, cases,
                                    onecycle_steps)
 
-REFERENCE = np.load(Path(__file__).resolve().parent / "data" / "torch_reference_optim.npz",
-                    allow_pickle=False)
+REFERENCE, META = recorded.read("torch_reference_optim")
 
 
 def ref(key):
@@ -24,7 +22,7 @@ def ref(key):
 
 
 def test_the_recording_covers_every_case():
-    meta = json.loads(str(ref("__meta__")))
+    meta = META
     assert meta["cases"] == cases(), "re-run tests/torch_reference_optim.py with torch installed"
 
 

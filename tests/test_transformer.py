@@ -1,16 +1,15 @@
 """TransformerBlock and TransformerLM (chapter 16): PyTorch's TransformerEncoderLayer (norm_first,
 GELU, no dropout, causal mask), recorded by tests/attention_reference.py and live; gradient checks,
 causality, generation, float32, errors."""
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nnlib import TransformerBlock, TransformerLM, gradient_errors, numerical_gradient, relative_error
+import recorded
 from attention_reference import BLOCK_CASES
 
-REFERENCE = np.load(Path(__file__).resolve().parent / "data" / "attention_reference.npz",
-                    allow_pickle=False)
+REFERENCE, META = recorded.read("attention_reference")
 TRANSPOSED = {"linear1.weight", "linear2.weight", "self_attn.out_proj.weight"}   # nnlib's Linear
 
 

@@ -9,12 +9,11 @@ nnlib with the recording on every run. Regenerate (with torch installed) when a 
 
 Every case stores its inputs and PyTorch's outputs under keys "<case>/<name>", in float64.
 """
-import json
-from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent / "data" / "torch_reference.npz"
+import recorded
+
 
 OPTIMIZER_CASES = [
     ("SGD", dict(lr=0.1)),
@@ -166,10 +165,7 @@ def record():
         data.update({f"batchnorm/{i}/{key}": np.array(v) for key, v in record_steps.items()})
         data.update({f"batchnorm/{i}/weight": gamma, f"batchnorm/{i}/bias": beta})
 
-    meta = {"torch": torch.__version__, "cases": cases()}
-    OUT.parent.mkdir(exist_ok=True)
-    np.savez_compressed(OUT, __meta__=np.array(json.dumps(meta)), **data)
-    print(f"wrote {OUT} ({len(data)} arrays) with torch {torch.__version__}")
+    recorded.write("torch_reference", data, cases(), torch.__version__)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,11 @@ are this script's. Regenerate with torch installed (it is, in the project's .ven
 
     .venv/bin/python tests/torch_reference_core.py
 """
-import json
-from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent / "data" / "torch_reference_core.npz"
+import recorded
+
 
 # (loss, keyword arguments, dtype): the prediction and target of each case come from kink_inputs
 LOSS_CASES = [
@@ -78,10 +77,7 @@ def record():
             ("y", y.detach().numpy()), ("dx", xt.grad.numpy()),
             ("dweight", layer.weight.grad.numpy()), ("dbias", layer.bias.grad.numpy())]})
 
-    meta = {"torch": torch.__version__, "cases": cases()}
-    OUT.parent.mkdir(exist_ok=True)
-    np.savez_compressed(OUT, __meta__=np.array(json.dumps(meta)), **data)
-    print(f"wrote {OUT} ({len(data)} arrays) with torch {torch.__version__}")
+    recorded.write("torch_reference_core", data, cases(), torch.__version__)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ installed, when a case is added:
 
 Every case stores its inputs and PyTorch's outputs under keys "<case>/<name>", in float64.
 """
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent / "data" / "torch_reference_optim.npz"
+import recorded
+
 STEPS = 20
 
 ADAGRAD_CASES = [
@@ -194,14 +193,11 @@ def record():
                      f"onecycle/{i}/momentum": np.array(momenta)})
 
     # the cases' definitions too, so that chapter 7 can replay them with nnlib and compare
-    meta = {"torch": torch.__version__, "cases": cases(),
-            "schedule_cases": [[chain, epochs, sorted(set_lr.items())]
-                               for chain, epochs, set_lr in SCHEDULE_CASES],
-            "plateau_metrics": PLATEAU_METRICS,
-            "onecycle_cases": [list(case) for case in ONECYCLE_CASES]}
-    OUT.parent.mkdir(exist_ok=True)
-    np.savez_compressed(OUT, __meta__=np.array(json.dumps(meta)), **data)
-    print(f"wrote {OUT} ({len(data)} arrays) with torch {torch.__version__}")
+    recorded.write("torch_reference_optim", data, cases(), torch.__version__,
+                   schedule_cases=[[chain, epochs, sorted(set_lr.items())]
+                                   for chain, epochs, set_lr in SCHEDULE_CASES],
+                   plateau_metrics=PLATEAU_METRICS,
+                   onecycle_cases=[list(case) for case in ONECYCLE_CASES])
 
 
 if __name__ == "__main__":
