@@ -240,12 +240,18 @@ def sklearn_epoch(classifier, X, y):
         classifier.fit(X, y)
 
 
-def mlp_workloads(args, use_torch: bool):
+def mlp_setup(args):
+    """What every workload of the MLP epoch starts from: its learning rate and batch size, the
+    data, nnlib's model, its loss, its starting weights and an SGD optimizer of them."""
     lr, batch = 0.01, 128
     X, y = mlp_data(args.samples, np.random.default_rng(0))
-    model, loss_fn = nnlib_mlp(), CrossEntropyLoss()
-    start_state = mlp_state(model)
-    optimizer = SGD(model.parameters(), lr=lr)
+    model = nnlib_mlp()
+    return (lr, batch, X, y, model, CrossEntropyLoss(), mlp_state(model),
+            SGD(model.parameters(), lr=lr))
+
+
+def mlp_workloads(args, use_torch: bool):
+    lr, batch, X, y, model, loss_fn, start_state, optimizer = mlp_setup(args)
     numpy_params = [a.copy() for a in start_state]
 
     def reset():   # every side starts its epoch from the same weights
@@ -551,11 +557,7 @@ def tape_epoch(params, X, y, batch, lr):
 
 def tape_workloads(args, use_torch: bool):
     """mlp_epoch's epoch (same data, weights, batches and SGD) on the tape, against nnlib's layers."""
-    lr, batch = 0.01, 128
-    X, y = mlp_data(args.samples, np.random.default_rng(0))
-    model, loss_fn = nnlib_mlp(), CrossEntropyLoss()
-    start_state = mlp_state(model)
-    optimizer = SGD(model.parameters(), lr=lr)
+    lr, batch, X, y, model, loss_fn, start_state, optimizer = mlp_setup(args)
     params = [Tensor(a.copy(), requires_grad=True) for a in start_state]
     numpy_params = [a.copy() for a in start_state]
 
