@@ -250,6 +250,16 @@ def mlp_setup(args):
             SGD(model.parameters(), lr=lr))
 
 
+def torch_mlp_checked(start_state, X, y, checked, batch, lr):
+    """PyTorch's MLP from the same weights and its SGD, after the steps on the first ``checked``
+    samples that the agreement check compares; with the data as tensors, for the timings."""
+    tmodel = torch_mlp(start_state)
+    toptimizer = torch.optim.SGD(tmodel.parameters(), lr=lr)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    torch_epoch(tmodel, toptimizer, Xt[:checked], yt[:checked], batch)
+    return tmodel, toptimizer, Xt, yt
+
+
 def mlp_workloads(args, use_torch: bool):
     lr, batch, X, y, model, loss_fn, start_state, optimizer = mlp_setup(args)
     numpy_params = [a.copy() for a in start_state]
@@ -270,10 +280,7 @@ def mlp_workloads(args, use_torch: bool):
     steps = {"nnlib": lambda: nnlib_epoch(model, loss_fn, optimizer, X, y, batch),
              "numpy": lambda: numpy_epoch(numpy_params, X, y, batch, lr)}
     if use_torch:
-        tmodel = torch_mlp(start_state)
-        toptimizer = torch.optim.SGD(tmodel.parameters(), lr=lr)
-        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-        torch_epoch(tmodel, toptimizer, Xt[:len(Xc)], yt[:len(Xc)], batch)
+        tmodel, toptimizer, Xt, yt = torch_mlp_checked(start_state, X, y, len(Xc), batch, lr)
         diffs["torch"] = agree("mlp_epoch", "torch", relative_difference(torch_state(tmodel), mlp_state(model)),
                                STEP_TOLERANCE)
         steps["torch"] = lambda: torch_epoch(tmodel, toptimizer, Xt, yt, batch)
@@ -575,10 +582,7 @@ def tape_workloads(args, use_torch: bool):
              "layers": lambda: nnlib_epoch(model, loss_fn, optimizer, X, y, batch),
              "numpy": lambda: numpy_epoch(numpy_params, X, y, batch, lr)}
     if use_torch:
-        tmodel = torch_mlp(start_state)
-        toptimizer = torch.optim.SGD(tmodel.parameters(), lr=lr)
-        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-        torch_epoch(tmodel, toptimizer, Xt[:len(Xc)], yt[:len(Xc)], batch)
+        tmodel, toptimizer, Xt, yt = torch_mlp_checked(start_state, X, y, len(Xc), batch, lr)
         diffs["torch"] = agree("tape_epoch", "torch", relative_difference(torch_state(tmodel), tape_state),
                                STEP_TOLERANCE)
         steps["torch"] = lambda: torch_epoch(tmodel, toptimizer, Xt, yt, batch)
