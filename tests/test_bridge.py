@@ -44,6 +44,12 @@ def record(differences, dtype):
     return worst, differences[worst]
 
 
+def assert_agrees(differences, dtype):
+    """Every one of ``differences`` is within ``dtype``'s tolerance; the largest is recorded."""
+    worst, value = record(differences, dtype)
+    assert value <= TOLERANCE[dtype], f"{worst}: {value:.1e}"
+
+
 @pytest.fixture(scope="module", autouse=True)
 def print_largest_differences():
     yield
@@ -132,8 +138,7 @@ def test_every_layer_agrees_with_pytorch(dtype, mode):
     x = rng.normal(size=(8, 3, 10, 10)).astype(dtype)
     target = rng.integers(0, 5, size=8)
     differences = compare_with_torch(model, x, target, CrossEntropyLoss(), torch)
-    worst, value = record(differences, dtype)
-    assert value <= TOLERANCE[dtype], f"{worst}: {value:.1e}"
+    assert_agrees(differences, dtype)
     assert len(differences) == 3 + len(model.parameters()) + 6     # 6 running statistics
 
 
@@ -163,8 +168,7 @@ def test_every_sequence_layer_agrees_with_pytorch(dtype, mode):
     tokens[0, :2] = 3                                    # a token twice: its rows' gradients add
     differences = compare_with_torch(model, tokens, rng.integers(0, 5, size=8),
                                      CrossEntropyLoss(), torch)
-    worst, value = record(differences, dtype)
-    assert value <= TOLERANCE[dtype], f"{worst}: {value:.1e}"
+    assert_agrees(differences, dtype)
     assert len(differences) == 2 + len(model.parameters())
 
 
@@ -239,8 +243,7 @@ def test_multihead_attention_agrees_with_pytorch(dtype, mode, batch_first, case)
     for name, p in layer.named_parameters():
         array = p.grad.T if name == "out_proj.weight" else p.grad
         differences[f"{name} gradient"] = difference(array, torch_params[name].grad.numpy())
-    worst, value = record(differences, dtype)
-    assert value <= TOLERANCE[dtype], f"{worst}: {value:.1e}"
+    assert_agrees(differences, dtype)
     assert len(differences) == 1 + (weights is not None) + len(unique) + 4
 
 
