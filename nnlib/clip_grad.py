@@ -1,8 +1,8 @@
-# Generated from chapters/07_optimizers.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/07_optimizers/ by tools/export.py. Do not edit.
 """Gradient clipping by the norm of all the gradients together, as
 ``torch.nn.utils.clip_grad_norm_``.
 
-Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
+Derived in chapter 7, "Optimizers" (chapters/07_optimizers)."""
 
 import math
 from collections.abc import Iterable

@@ -33,7 +33,7 @@ class Linear(Module):
     with c = 1 / sqrt(in_features), a weight variance of 1 / (3 in_features), six times
     smaller. To draw weights from PyTorch's distribution, pass
     ``init=lambda fan_in, fan_out, rng, dtype:
-    rng.uniform(-1, 1, (fan_in, fan_out)).astype(dtype) / math.sqrt(fan_in)``, and fill
+    rng.uniform(-1, 1, (fan_in, fan_out)).astype(dtype) / np.sqrt(fan_in)``, and fill
     the bias in the same way if you need it.
 
     ``forward(x)`` takes x of shape (N, in_features) in the layer's dtype and returns

@@ -1,10 +1,10 @@
-# Generated from chapters/07_optimizers.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/07_optimizers/ by tools/export.py. Do not edit.
 """Learning-rate schedulers that set an optimizer's ``lr`` (StepLR, ExponentialLR,
 CosineAnnealingLR, LinearLR, OneCycleLR, ReduceLROnPlateau), with the rules, argument
 names and defaults of ``torch.optim.lr_scheduler``: each computes the next learning rate
 from the current one, so that the schedulers of one optimizer compose.
 
-Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
+Derived in chapter 7, "Optimizers" (chapters/07_optimizers)."""
 
 import math
 import numbers
@@ -213,8 +213,9 @@ class LinearLR(LRScheduler):
     multiplies the current learning rate by ``start_factor``; step e, for
     1 <= e <= total_iters, by the ratio of two consecutive factors,
     ``(start * (T - e) + end * e) / (start * (T - e + 1) + end * (e - 1))`` with
-    T = total_iters (PyTorch's ``1 + (end - start) / (T * start + (e - 1) *
-    (end - start))``, in a form that cannot round below 0); later steps leave it alone.
+    T = total_iters: the same ratio as PyTorch's ``1 + (end - start) / (T * start +
+    (e - 1) * (end - start))``, rewritten so that it cannot round below 0. Later steps
+    leave the rate alone.
     When nothing else changes the rate, after e epochs it is
     ``base_lr * (start + (end - start) * min(e, total_iters) / total_iters)``.
 
@@ -341,8 +342,12 @@ class OneCycleLR(LRScheduler):
             checks.fail(ValueError, owner, "pct_start", "a share of total_steps="
                         f"{self.total_steps} that leaves no phase without steps",
                         repr(pct_start))
+        # the base class by name: the book defines this constructor outside the class
+        # body, where super() without arguments does not work
         LRScheduler.__init__(self, optimizer)           # step 0 sets lr to initial_lr
-        optimizer.initial_lr = self.base_lr = self.initial_lr     # as PyTorch's does
+        # the base constructor may have recorded the optimizer's lr as initial_lr;
+        # PyTorch's OneCycleLR records max_lr / div_factor
+        optimizer.initial_lr = self.base_lr = self.initial_lr
 
     def _phases(self):
         """Each phase as (its last step, the learning rate at its start and end, the
@@ -457,6 +462,8 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown = checks.count(cooldown, "cooldown", owner)
         self.min_lr = checks.real(min_lr, "min_lr", owner, "[0, inf)")
         self.eps = checks.real(eps, "eps", owner, "[0, inf)")
+        # no LRScheduler.__init__: its step 0 computes a rate, and this scheduler has
+        # none to compute before it sees a monitored value (nor an initial_lr to record)
         self.optimizer = optimizer
         self._last_lr = checks.real(getattr(optimizer, "lr", None), "optimizer.lr",
                                     owner, "[0, inf)")

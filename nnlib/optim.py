@@ -1,10 +1,10 @@
-# Generated from chapters/07_optimizers.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/07_optimizers/ by tools/export.py. Do not edit.
 """Optimizers that update ``Parameter`` objects in place: SGD (with momentum and
 Nesterov momentum), Adagrad, RMSprop, Adam and AdamW, with the update rules,
 hyperparameter names and defaults documented for ``torch.optim``, and their state as a
 dict (``state_dict``, ``load_state_dict``) to resume training.
 
-Derived in chapter 7, "Optimizers" (chapters/07_optimizers.ipynb)."""
+Derived in chapter 7, "Optimizers" (chapters/07_optimizers)."""
 
 import collections
 import numbers
