@@ -1,9 +1,9 @@
-# Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/08_training/ by tools/export.py. Do not edit.
 """What watches and steers a run of ``fit`` from outside its loop: the ``Callback``
 base class and its hooks, early stopping, progress output, and learning curves drawn
 from a run's history.
 
-Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
+Derived in chapter 8, "Training" (chapters/08_training)."""
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING

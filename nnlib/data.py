@@ -1,9 +1,9 @@
-# Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/08_training/ by tools/export.py. Do not edit.
 """Data for training: a random split into training and validation data, stratified by
 class if asked; standardization with statistics of the training data; mini-batches in a
 new random order every epoch.
 
-Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
+Derived in chapter 8, "Training" (chapters/08_training)."""
 
 import math
 from collections.abc import Iterator
@@ -254,7 +254,7 @@ class DataLoader:
 
     def __len__(self) -> int:
         full, rest = divmod(self.n_samples, self.batch_size)
-        return full + (rest > 0 and not self.drop_last)
+        return full + int(rest > 0 and not self.drop_last)
 
     def __iter__(self) -> Iterator:
         n, size = self.n_samples, self.batch_size

@@ -1,9 +1,9 @@
-# Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/08_training/ by tools/export.py. Do not edit.
 """Metrics: what a run reports about a model, in units a reader understands. Every
 metric takes ``(y_true, y_pred)``: the targets first, as scikit-learn's and Keras's
 metrics do.
 
-Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
+Derived in chapter 8, "Training" (chapters/08_training)."""
 
 import numpy as np
 from nnlib import checks

@@ -1,8 +1,8 @@
-# Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/08_training/ by tools/export.py. Do not edit.
 """Saving a model's weights to an ``.npz`` file and loading them back: bit for bit, and
 never with pickle.
 
-Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
+Derived in chapter 8, "Training" (chapters/08_training)."""
 
 import json
 import math

@@ -1,9 +1,9 @@
-# Generated from chapters/08_training.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/08_training/ by tools/export.py. Do not edit.
 """The training loop and what it reports: ``fit``, with validation data, a
 ``History`` of every epoch, callbacks and a clear stop when training diverges;
 ``evaluate`` and ``predict``, in evaluation mode.
 
-Derived in chapter 8, "Training" (chapters/08_training.ipynb)."""
+Derived in chapter 8, "Training" (chapters/08_training)."""
 
 from collections.abc import Callable
 from contextlib import contextmanager
