@@ -1,8 +1,8 @@
-# Generated from chapters/12_convolution.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/12_convolution/ by tools/export.py. Do not edit.
 """The convolutional layer for batches of images of shape (N, C, H, W), ``Conv2d``, and
 the size of its output, ``conv_output_size``.
 
-Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution.ipynb)."""
+Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution)."""
 
 import math
 import numpy as np

@@ -1,8 +1,8 @@
-# Generated from chapters/12_convolution.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/12_convolution/ by tools/export.py. Do not edit.
 """``Flatten``: from batches of images (N, C, H, W) to rows of features (N, C H W), the
 input of fully connected layers.
 
-Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution.ipynb)."""
+Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution)."""
 
 import math
 import numpy as np

@@ -1,8 +1,8 @@
-# Generated from chapters/12_convolution.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/12_convolution/ by tools/export.py. Do not edit.
 """Max and average pooling of batches of images of shape (N, C, H, W): ``MaxPool2d`` and
 ``AvgPool2d``.
 
-Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution.ipynb)."""
+Derived in chapter 12, "Convolution and pooling" (chapters/12_convolution)."""
 
 import numpy as np
 from nnlib.module import Module
