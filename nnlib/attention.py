@@ -1,8 +1,8 @@
-# Generated from chapters/15_attention.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/15_attention/ by tools/export.py. Do not edit.
 """Attention: ``scaled_dot_product_attention``, its backward pass, and
 ``MultiheadAttention``.
 
-Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
+Derived in chapter 15, "Attention" (chapters/15_attention)."""
 
 import math
 import numpy as np

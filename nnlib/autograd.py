@@ -1,9 +1,9 @@
-# Generated from chapters/14_autograd.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/14_autograd/ by tools/export.py. Do not edit.
 """Automatic differentiation: ``Tensor``, an array that records the operations applied
 to it, and its ``backward()``, which replays them in reverse order, each operation
 passing on its vector-Jacobian product.
 
-Derived in chapter 14, "Automatic differentiation" (chapters/14_autograd.ipynb)."""
+Derived in chapter 14, "Automatic differentiation" (chapters/14_autograd)."""
 
 import numbers
 from types import EllipsisType

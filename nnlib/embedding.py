@@ -1,8 +1,8 @@
-# Generated from chapters/15_attention.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/15_attention/ by tools/export.py. Do not edit.
 """Token embeddings and positional encodings: ``Embedding``,
 ``SinusoidalPositionalEncoding`` and ``LearnedPositionalEncoding``.
 
-Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
+Derived in chapter 15, "Attention" (chapters/15_attention)."""
 
 import numpy as np
 import numpy.typing as npt

@@ -1,7 +1,7 @@
-# Generated from chapters/15_attention.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/15_attention/ by tools/export.py. Do not edit.
 """The Gaussian error linear unit ``GELU``, and the error function ``erf`` it needs.
 
-Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
+Derived in chapter 15, "Attention" (chapters/15_attention)."""
 
 import math
 import numpy as np

@@ -1,7 +1,7 @@
-# Generated from chapters/15_attention.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/15_attention/ by tools/export.py. Do not edit.
 """Layer normalization: ``LayerNorm``.
 
-Derived in chapter 15, "Attention" (chapters/15_attention.ipynb)."""
+Derived in chapter 15, "Attention" (chapters/15_attention)."""
 
 import numpy as np
 import numpy.typing as npt
