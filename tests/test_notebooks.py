@@ -222,3 +222,29 @@ def test_code_blocks_of_the_text_fit_the_page(path):
         for line in text.splitlines():
             assert not (re.match(r"\s*`{3,}\{", line) and "`" in line.strip().lstrip("`")), \
                 f"markdown cell {i}: {line.strip()} (use a ::: fence)"
+
+
+PAGE_WORDS = 4200   # "no page longer than about 4,000 words"
+
+
+def prose_words(path):
+    """The words a reader reads on a page: its markdown, without the formulas ($...$, $$...$$)."""
+    text = "\n".join(source(c) for c in json.loads(path.read_text())["cells"]
+                     if c["cell_type"] == "markdown")
+    text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S)
+    return len(re.sub(r"\$[^$]*\$", " ", text).split())
+
+
+def test_prose_words_leaves_formulas_out(tmp_path):
+    page = {"cells": [{"cell_type": "markdown", "source": ["One $x + y$ two\n$$\na = b\n$$\nthree"]},
+                      {"cell_type": "code", "source": ["not counted = 1"]}]}
+    path = tmp_path / "page.ipynb"
+    path.write_text(json.dumps(page))
+    assert prose_words(path) == 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / "chapters").as_posix())
+def test_no_page_is_much_longer_than_4000_words(path):
+    words = prose_words(path)
+    assert words <= PAGE_WORDS, (f"{words} words of prose: split the chapter into section pages "
+                                 "(a folder of notebooks, `sections:` in _toc.yml)")
