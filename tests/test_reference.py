@@ -12,11 +12,13 @@ entry, or a chapter sentence that is missing or wrong.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 
 import pytest
@@ -344,3 +346,18 @@ def test_the_directive_covers_every_public_name_of_nnlib():
     chapters = [int(found.group(1)) if (found := re.search(r"Derived in chapter (\d+)", sys.modules[m].__doc__))
                 else float("inf") for m in modules]
     assert chapters == sorted(chapters), f"modules out of chapter order: {list(zip(modules, chapters))}"
+
+
+def test_a_name_links_to_the_section_page_whose_exported_cells_define_it(tmp_path):
+    chapter = {"01_a": ["#| export\nclass Widget:\n    pass", "x = 1"],
+               "02_b": ["#| export\ndef make_widget():\n    pass", "class Gadget:\n    pass"]}
+    for stem, cells in chapter.items():
+        (tmp_path / f"{stem}.ipynb").write_text(json.dumps(
+            {"cells": [{"cell_type": "code", "source": [c]} for c in cells]}))
+    env = types.SimpleNamespace(doc2path=lambda docname: tmp_path / f"{docname}.ipynb")
+    pages = list(chapter)
+    assert nnlib_reference.defining_page(env, pages, "Widget") == "01_a"
+    assert nnlib_reference.defining_page(env, pages, "make_widget") == "02_b"
+    assert nnlib_reference.defining_page(env, pages, "Gadget") is None   # not an exported cell
+    assert nnlib_reference.defining_page(env, pages, "Widg") is None     # whole names only
+    assert nnlib_reference.defining_page(env, ["01_a"], "Widget") is None  # a one-page chapter

@@ -22,7 +22,10 @@ Six things happen to the docstrings on the way (autodoc-process-docstring, missi
   of prose after the fields of a Parameters or Attributes section goes under a Notes heading, which
   is where NumPy's docstring standard puts it (napoleon would read it as more parameters);
 - ``Derived in chapter N, "Title"`` becomes a link to chapter N's page: the document whose file name
-  starts with the number N followed by an underscore (``chapters/03_activations``). A name written by
+  starts with the number N followed by an underscore (``chapters/03_activations``); for a chapter
+  made of section pages, the page whose exported cells define the name (``class Adam`` is on
+  ``chapters/07_optimizers/02_adaptive``), or the page that opens the chapter when none or several
+  do. The title is the chapter's, that of its opening page. A name written by
   a page of the book that has no chapter number says ``Derived in "Title"`` instead, which becomes a
   link to the one page without a number that has that title (``chapters/using_nnlib``, "Using nnlib
   after the book"). A number that has no such page, a title that differs from that page's title, a
@@ -248,11 +251,11 @@ def escape_plain_text(app, what, name, obj, options, lines: list[str]) -> None:
 
 # -- "Derived in chapter N" becomes a link to chapter N ---------------------------------------------
 
-def chapter_pages(env) -> dict[int, list[str]]:
-    """Chapter number -> the page that opens the chapter: the document whose first numbered path
-    component (``chapters/03_activations``, or the folder of a chapter made of section pages,
-    ``chapters/04_linear/01_forward``) starts with that number and an underscore; of a folder's
-    pages, the first."""
+def chapter_documents(env) -> dict[int, dict[str, list[str]]]:
+    """Chapter number -> {the path that starts with it: the pages under that path, in order}. The
+    path is the document's first component that starts with the number and an underscore: the file
+    ``chapters/03_activations``, or the folder of a chapter made of section pages,
+    ``chapters/04_linear`` (pages ``01_layer``, ``02_initialization``)."""
     chapters: dict[int, dict[str, list[str]]] = {}
     for docname in sorted(env.found_docs):
         parts = docname.split("/")
@@ -261,7 +264,31 @@ def chapter_pages(env) -> dict[int, list[str]]:
                 prefix = "/".join(parts[:depth + 1])
                 chapters.setdefault(int(match.group(1)), {}).setdefault(prefix, []).append(docname)
                 break
-    return {number: [docs[0] for docs in prefixes.values()] for number, prefixes in chapters.items()}
+    return chapters
+
+
+def chapter_pages(env) -> dict[int, list[str]]:
+    """Chapter number -> the page that opens the chapter (of a folder's pages, the first)."""
+    return {number: [docs[0] for docs in prefixes.values()]
+            for number, prefixes in chapter_documents(env).items()}
+
+
+def defining_page(env, pages: list[str], name: str) -> str | None:
+    """Of a chapter's pages, the one whose exported cells (first line ``#| export``) define ``name``
+    at the start of a line (``class name`` or ``def name``); None unless exactly one does."""
+    if len(pages) < 2:
+        return None
+    defines = re.compile(rf"^(?:class|def) {re.escape(name)}\b", re.M)
+    found = []
+    for docname in pages:
+        path = str(env.doc2path(docname))
+        if not path.endswith(".ipynb"):
+            continue
+        cells = json.loads(open(path, encoding="utf-8").read())["cells"]
+        if any(cell["cell_type"] == "code" and "".join(cell["source"]).startswith("#| export")
+               and defines.search("".join(cell["source"])) for cell in cells):
+            found.append(docname)
+    return found[0] if len(found) == 1 else None
 
 
 def escape_role_text(text: str) -> str:
@@ -301,6 +328,7 @@ def link_chapters(app, what, name, obj, options, lines: list[str]) -> None:
     env = app.env
     text = "\n".join(lines)
     pages = chapter_pages(env)
+    documents = chapter_documents(env)
     found = []
 
     def warn(message: str) -> None:
@@ -318,8 +346,10 @@ def link_chapters(app, what, name, obj, options, lines: list[str]) -> None:
                  "the book")
             return match.group(0)
         docname = candidates[0]
-        found.append((number, title, docname))
-        return f'Derived in :doc:`chapter {number}, "{escape_role_text(title)}" </{docname}>`'
+        found.append((number, title, docname))      # the title is the opening page's
+        folder = next(docs for docs in documents[number].values() if docs[0] == docname)
+        target = defining_page(env, folder, name.rsplit(".", 1)[-1]) or docname
+        return f'Derived in :doc:`chapter {number}, "{escape_role_text(title)}" </{target}>`'
 
     def link_unnumbered(match: re.Match, title: str) -> str:
         titled = [d for d, t in page_titles(app).items() if t == title]

@@ -2,9 +2,11 @@
 
 Run after the book build, like the browser test beside it (it reads the HTML, no browser needed):
 every name of `nnlib.__all__` has an entry, each module a section, and each entry links to the page
-of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html, or the first
-section of a chapter made of sections, chapters/NN_*/01_*.html; `Derived in
-"Title"` -> the page without a chapter number of that title, such as chapters/using_nnlib.html).
+of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html; for a
+chapter made of section pages, the section whose exported cells define the name,
+chapters/07_optimizers/02_adaptive.html for `Adam`, else the first, chapters/NN_*/01_*.html;
+`Derived in "Title"` -> the page without a chapter number of that title, such as
+chapters/using_nnlib.html).
 """
 from __future__ import annotations
 
@@ -40,12 +42,22 @@ def entry(html: str, name: str) -> str:
     return html[start:min([end for end in ends if end > 0], default=len(html))]
 
 
-def chapter_page(number: int) -> str:
-    """The page that opens chapter ``number``: chapters/NN_*.ipynb, or the first section of a
-    chapter made of sections, chapters/NN_*/01_*.ipynb."""
+def defines(page: Path, name: str) -> bool:
+    """Whether an exported cell of ``page`` defines ``name`` (``class name`` or ``def name``)."""
+    pattern = re.compile(rf"^(?:class|def) {re.escape(name)}\b", re.M)
+    return any(cell["cell_type"] == "code" and "".join(cell["source"]).startswith("#| export")
+               and pattern.search("".join(cell["source"]))
+               for cell in json.loads(page.read_text())["cells"])
+
+
+def chapter_page(number: int, name: str) -> str:
+    """The page of chapter ``number`` that derives ``name``: chapters/NN_*.ipynb, or, of a chapter
+    made of sections, the one section that defines it, else the first, chapters/NN_*/01_*.ipynb."""
     found = sorted((ROOT / "chapters").glob(f"{number:02d}_*"))
     assert len(found) == 1, f"chapter {number}: expected one chapters/{number:02d}_*, found {found}"
-    page = found[0] if found[0].suffix == ".ipynb" else sorted(found[0].glob("*.ipynb"))[0]
+    pages = [found[0]] if found[0].suffix == ".ipynb" else sorted(found[0].glob("*.ipynb"))
+    defining = [page for page in pages if defines(page, name)] if len(pages) > 1 else []
+    page = defining[0] if len(defining) == 1 else pages[0]
     return f"../{page.relative_to(ROOT).with_suffix('.html').as_posix()}"
 
 
@@ -77,6 +89,6 @@ def unnumbered_page(title: str) -> str:
 def test_each_entry_links_to_the_chapter_that_derives_it(html, name):
     derived = re.search(r'Derived in (?:chapter (\d+),\s+)?"([^"]+)"', inspect.getdoc(getattr(nnlib, name)))
     number, title = derived.groups()
-    page = chapter_page(int(number)) if number else unnumbered_page(" ".join(title.split()))
+    page = chapter_page(int(number), name) if number else unnumbered_page(" ".join(title.split()))
     link = f'Derived in <a class="reference internal" href="{page}">'
     assert link in entry(html, f"nnlib.{name}"), f"the entry of nnlib.{name} does not link to {page}"
