@@ -16,6 +16,10 @@ __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "Linea
            "OneCycleLR", "ReduceLROnPlateau"]
 
 
+_AN_OPTIMIZER = ("a scheduler takes an optimizer, such as "
+                 "SGD(model.parameters(), lr=0.1)")
+
+
 class LRScheduler:
     """Base class of the learning-rate schedulers: sets ``optimizer.lr`` at every
     ``step()``.
@@ -47,7 +51,7 @@ class LRScheduler:
     def __init__(self, optimizer: optim.Optimizer) -> None:
         self.optimizer = optimizer                       # anything with a learning rate
         lr = checks.real(getattr(optimizer, "lr", None), "optimizer.lr",
-                         type(self).__name__, "[0, inf)")
+                         type(self).__name__, "[0, inf)", _AN_OPTIMIZER)
         if optimizer.initial_lr is None:                 # the first scheduler
             optimizer.initial_lr = lr
         self.base_lr = optimizer.initial_lr
@@ -466,7 +470,7 @@ class ReduceLROnPlateau(LRScheduler):
         # none to compute before it sees a monitored value (nor an initial_lr to record)
         self.optimizer = optimizer
         self._last_lr = checks.real(getattr(optimizer, "lr", None), "optimizer.lr",
-                                    owner, "[0, inf)")
+                                    owner, "[0, inf)", _AN_OPTIMIZER)
         self.last_epoch = 0
         self.best = math.inf if self.mode == "min" else -math.inf
         self.num_bad_epochs = self.cooldown_counter = 0

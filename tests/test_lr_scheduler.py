@@ -109,7 +109,8 @@ def test_schedulers_give_pytorchs_recorded_learning_rates():
     (lambda: ExponentialLR(optimizer(), gamma="0.9"), TypeError,
      r"^ExponentialLR: gamma must be a real number in \[0, inf\), got '0.9'$"),
     (lambda: StepLR(object(), step_size=1), TypeError,
-     r"^StepLR: optimizer.lr must be a real number in \[0, inf\), got None$"),
+     r"^StepLR: optimizer.lr must be a real number in \[0, inf\), got None; a scheduler "
+     r"takes an optimizer, such as SGD\(model.parameters\(\), lr=0.1\)$"),
 ], ids=lambda v: getattr(v, "__name__", None) if isinstance(v, type) else None)
 def test_scheduler_validation(make, error, message):
     with pytest.raises(error, match=message):
@@ -475,7 +476,8 @@ def test_loading_a_state_dict_of_another_scheduler_or_with_a_wrong_value_changes
      r"^OneCycleLR: optimizer must be one with a momentum or betas when cycle_momentum=True, got Adagrad; "
      r"pass cycle_momentum=False$"),
     (lambda: OneCycleLR(object(), max_lr=0.1, total_steps=10, cycle_momentum=False), TypeError,
-     r"^OneCycleLR: optimizer.lr must be a real number in \[0, inf\), got None$"),
+     r"^OneCycleLR: optimizer.lr must be a real number in \[0, inf\), got None; a scheduler "
+     r"takes an optimizer, such as SGD\(model.parameters\(\), lr=0.1\)$"),
     (lambda: OneCycleLR(object(), max_lr=0.1, total_steps=10), ValueError,
      r"^OneCycleLR: optimizer must be one with a momentum or betas when cycle_momentum=True, got object"),
     (lambda: ReduceLROnPlateau(optimizer(), mode="minimum"), ValueError,
@@ -493,7 +495,8 @@ def test_loading_a_state_dict_of_another_scheduler_or_with_a_wrong_value_changes
     (lambda: ReduceLROnPlateau(optimizer(), min_lr=-1), ValueError, r"min_lr must be .*, got -1$"),
     (lambda: ReduceLROnPlateau(optimizer(), eps=float("nan")), ValueError, r"eps must be .*, got nan$"),
     (lambda: ReduceLROnPlateau(object()), TypeError,
-     r"^ReduceLROnPlateau: optimizer.lr must be a real number in \[0, inf\), got None$"),
+     r"^ReduceLROnPlateau: optimizer.lr must be a real number in \[0, inf\), got None; a scheduler "
+     r"takes an optimizer, such as SGD\(model.parameters\(\), lr=0.1\)$"),
 ], ids=lambda v: getattr(v, "__name__", None) if isinstance(v, type) else None)
 def test_new_scheduler_validation(make, error, message):
     with pytest.raises(error, match=message):
