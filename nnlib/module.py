@@ -4,6 +4,7 @@ state) and ``Parameter`` (a learnable array and its gradient).
 
 Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives)."""
 
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 import numpy as np
@@ -325,8 +326,10 @@ def _state_value(value, array):
     """``value`` converted to an array of ``array``'s shape and dtype, or what is wrong
     with it, as a string."""
     try:
-        value = np.asarray(value)
-    except (TypeError, ValueError) as error:        # a ragged list, say
+        with warnings.catch_warnings():     # NumPy < 1.24 only warns of a ragged list
+            warnings.simplefilter("error")
+            value = np.asarray(value)
+    except (TypeError, ValueError, Warning) as error:        # a ragged list, say
         return f"is not an array ({error})"
     if value.dtype.kind not in "biuf":
         what = {"U": "strings", "S": "bytes", "c": "complex numbers"}.get(

@@ -338,8 +338,7 @@ def test_load_state_dict_reads_a_ragged_value_as_an_error_not_a_crash():
     block = Block()
     state = block.state_dict()
     state["first.weight"] = [[1.0], [2.0, 3.0]]
-    with pytest.raises(ValueError, match="'first.weight' (is not an array|holds values that are "
-                                         "not numbers)"):
+    with pytest.raises(ValueError, match="'first.weight' is not an array"):
         block.load_state_dict(state)
 
 
