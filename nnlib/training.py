@@ -294,6 +294,20 @@ class _Run:
             self.scheduler.step()
         return {**values, "lr": self.lr}
 
+    def train_epoch(self, epoch, hooks):
+        """One pass over the training data in training mode: a step per mini-batch."""
+        model, loss_fn, optimizer = self.model, self.loss_fn, self.optimizer
+        model.train()
+        hooks("on_epoch_begin", epoch)
+        for batch, (xb, yb) in enumerate(self.loader, start=1):
+            hooks("on_batch_begin", batch)
+            optimizer.zero_grad()
+            output = self.finite(model(xb), "the model's output", epoch, batch)
+            loss = self.finite(loss_fn(output, yb), "the loss", epoch, batch)
+            model.backward(loss_fn.backward(), input_grad=False)
+            optimizer.step()
+            hooks("on_batch_end", batch, self.add(loss, output, yb))
+
     def resume(self, path, epochs):
         """Load the checkpoint ``path`` into the run's model, optimizer, scheduler and
         shuffling generator and take its history; return the epoch it was saved
@@ -404,89 +418,34 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
         early_stopping: EarlyStopping | None = None, verbose: bool | int = False,
         checkpoint: str | Path | None = None,
         resume_from: str | Path | None = None) -> History:
-    """Train a model on mini-batches and record the loss and the metrics of every epoch.
+    """Train ``model`` on mini-batches of (X, y); return the ``History`` of the run.
 
-    Derived in chapter 8, "Training". Each epoch visits every training sample once, in a
-    new random order if ``shuffle``, and for each mini-batch (xb, yb), with the model in
-    training mode, runs::
-
-        optimizer.zero_grad()
-        loss = loss_fn(model(xb), yb)
-        model.backward(loss_fn.backward(), input_grad=False)
-        optimizer.step()
-
-    The epoch's ``loss`` and metrics are the means over its batches weighted by the
-    batch sizes, each measured before its batch's step. With ``validation_data`` the
-    model is then evaluated on it, as by ``evaluate(model, loss_fn, X_val, y_val,
-    metrics)``: ``val_loss``, ``val_<metric>``; ``lr`` records the learning rate. Then
-    the scheduler's step, if one is given, and the callbacks' ``on_epoch_end``. The
-    callbacks (see ``Callback``) are called in this order: the progress display,
-    ``callbacks``, ``early_stopping``, then the returned ``History``.
-
-    If an output, the loss or a weight becomes NaN or infinite, training stops with a
-    ``FloatingPointError`` naming the epoch and the batch and suggesting a lower
-    learning rate; the model's weights are restored to those at the end of the last
-    complete epoch (or to the initial ones), so they are never left NaN. The
-    optimizer's state (momentum, running averages) is not restored: start again with a
-    new optimizer. NumPy's overflow warnings are silenced during training, since these
-    checks report every overflow that matters. Every module's training mode is
-    restored at the end.
+    Derived in chapter 8, "Training": each epoch takes a step per mini-batch, then
+    evaluates ``validation_data``, steps the scheduler and calls the callbacks. The
+    history holds one float per epoch for ``loss``, every metric, ``val_*`` and ``lr``.
+    A NaN or infinite output, loss or weight raises ``FloatingPointError`` and puts
+    back the weights of the last complete epoch.
 
     Parameters
     ----------
-    model : Module
-    loss_fn : Loss
-        An nnlib loss.
-    optimizer : Optimizer
-        An optimizer of the model's parameters: of all of them, or of some (the others
-        stay frozen, as in PyTorch); one of none of them is refused.
-    X, y : numpy.ndarray of shape (N, ...)
-        The training inputs (finite) and targets.
-    epochs : int
-        The number of passes over the training data, >= 1.
-    batch_size : int or None, default 32
-        The mini-batch size; None: full-batch gradient descent.
-    validation_data : (X_val, y_val), optional
-        Arrays of shape (N_val, ...), like X and y.
-    metrics : dict of name -> function(y_true, y_pred) -> float, or list of functions
-        As for ``evaluate``: called with the targets first, as scikit-learn's metrics
-        are. On the training data a metric is averaged over the batches (exact for a
-        mean over samples such as accuracy, an approximation for R²); on the
-        validation data it is computed in one pass.
-    shuffle : bool, default True
-        Shuffle the training samples at the start of every epoch.
-    rng : numpy.random.Generator, int or None
-        The generator of the shuffles, or its seed: with a seed (and seeded initial
-        weights) a run is reproducible bit for bit.
-    scheduler : LRScheduler, optional
-        Stepped as PyTorch's documentation steps it: ``OneCycleLR`` after every batch,
-        ``ReduceLROnPlateau`` at the end of every epoch with the validation loss (the
-        training loss without validation data), any other at the end of every epoch.
-    callbacks : list of Callback, optional
-        Called at the start and end of training, of every epoch and of every batch.
-    early_stopping : EarlyStopping, optional
-        The same as adding it to ``callbacks``.
-    verbose : bool or int, default False
-        0 (False): print nothing. 1 (True): a progress bar if tqdm is installed
-        (``ProgressBar``), else one line per epoch. 2: one line per epoch
-        (``EpochPrinter``), with the recorded values and no timings.
-    checkpoint : str or pathlib.Path, optional
-        After every epoch, save the whole state of the run to this ``.npz`` file with
-        ``save_checkpoint``: the model, the optimizer, the scheduler, the epoch, the
-        history and every random generator (``rng``'s and each ``Dropout``'s).
-    resume_from : str or pathlib.Path, optional
-        Go on from a checkpoint: load it with ``load_checkpoint`` into ``model``,
-        ``optimizer``, ``scheduler`` and the generators (built as the interrupted run
-        built them), then run epochs ``epoch + 1`` to ``epochs``; the returned history
-        holds the whole run. The result equals the uninterrupted run's bit for bit.
-        Callbacks start afresh (early stopping counts from the resumed epoch). As
-        PyTorch Lightning's ``fit(ckpt_path=...)`` and Keras's ``BackupAndRestore``.
-
-    Returns
-    -------
-    History
-        ``history["loss"]``, ``history["<metric>"]``, ``history["val_loss"]``, ...,
-        ``history["lr"]``: one float per epoch.
+    model, loss_fn, optimizer : Module, Loss, Optimizer
+        The optimizer's parameters: all the model's, or some (the rest stay frozen).
+    X, y, validation_data : numpy.ndarray, numpy.ndarray, tuple, optional
+        Training inputs (finite) and targets of shape (N, ...); (X_val, y_val).
+    epochs, batch_size : int, int or None
+        Passes over the data; samples per step (default 32; None: all of them).
+    metrics : dict or list, optional
+        Functions ``f(y_true, y_pred)``, as for ``evaluate``, by name or in a list.
+    shuffle, rng : bool, numpy.random.Generator or int or None
+        A new order every epoch (default True) from this generator, or seed.
+    scheduler, callbacks, early_stopping : LRScheduler, list, EarlyStopping, optional
+        ``OneCycleLR`` steps per batch, the others per epoch (``ReduceLROnPlateau``
+        with the validation loss); ``early_stopping`` is one more callback.
+    verbose : bool or int
+        0 (default): silent; 1: ``ProgressBar`` (tqdm; else as 2); 2: ``EpochPrinter``.
+    checkpoint, resume_from : str or pathlib.Path, optional
+        Save the whole run after every epoch (``save_checkpoint``); go on from such a
+        file, bit for bit as the uninterrupted run (``load_checkpoint``).
     """
     metrics, keys = _fit_arguments(model, optimizer, X, y, epochs, batch_size,
                                    validation_data, metrics)
@@ -499,16 +458,7 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
     with _modes_kept(model), np.errstate(over="ignore", invalid="ignore"):
         hooks("on_train_begin")
         for epoch in range(start + 1, epochs + 1):
-            model.train()
-            hooks("on_epoch_begin", epoch)
-            for batch, (xb, yb) in enumerate(loader, start=1):
-                hooks("on_batch_begin", batch)
-                optimizer.zero_grad()
-                output = run.finite(model(xb), "the model's output", epoch, batch)
-                loss = run.finite(loss_fn(output, yb), "the loss", epoch, batch)
-                model.backward(loss_fn.backward(), input_grad=False)
-                optimizer.step()
-                hooks("on_batch_end", batch, run.add(loss, output, yb))
+            run.train_epoch(epoch, hooks)
             logs = run.end_epoch(epoch)          # weights, validation data, scheduler
             hooks("on_epoch_end", epoch, logs)
             if checkpoint is not None:
