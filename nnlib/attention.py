@@ -336,14 +336,15 @@ class MultiheadAttention(Module):
             return output, None
         return output, weights.mean(axis=1) if average_attn_weights else weights.copy()
 
-    # Three inputs, three gradients: not Module.backward's one array, so the layer is
-    # used on its own (as in TransformerBlock), never inside a Sequential.
     def backward(self, grad_output: np.ndarray,  # type: ignore[override]
                  input_grad: bool = True
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Accumulate the gradients of ``in_proj_weight``, ``in_proj_bias`` and
         ``out_proj``; return (dL/dquery, dL/dkey, dL/dvalue) in the inputs' layout, or
-        None with ``input_grad=False``."""
+        None with ``input_grad=False``.
+
+        Three inputs, three gradients: not Module.backward's one array, so the layer is
+        used on its own, as TransformerBlock uses it, never inside a Sequential."""
         query, key, value, q, k, v, weights = self.saved
         (n, l, e), h, d = query.shape, self.num_heads, self.head_dim
         shape = (n, l, e) if self.batch_first else (l, n, e)
