@@ -5,7 +5,7 @@ state) and ``Parameter`` (a learnable array and its gradient).
 Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives)."""
 
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 import numpy as np
 import numpy.typing as npt
