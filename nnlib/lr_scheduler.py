@@ -7,10 +7,10 @@ from the current one, so that the schedulers of one optimizer compose.
 Derived in chapter 7, "Optimizers" (chapters/07_optimizers)."""
 
 import math
-import numbers
+import numbers                  # for load_state_dict, on the chapter's last page
 from nnlib import checks
 from nnlib import optim
-from nnlib.optim import _refuse_state_dict
+from nnlib.optim import _refuse_state_dict  # for load_state_dict, on the last page
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "OneCycleLR", "ReduceLROnPlateau"]

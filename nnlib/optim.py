@@ -7,7 +7,7 @@ dict (``state_dict``, ``load_state_dict``) to resume training.
 Derived in chapter 7, "Optimizers" (chapters/07_optimizers)."""
 
 import collections
-import numbers
+import numbers                  # for load_state_dict, on the chapter's last page
 from collections.abc import Iterable
 from typing import Any
 import numpy as np
