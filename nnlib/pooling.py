@@ -67,6 +67,7 @@ class MaxPool2d(_Pool2d):
         for k, (i, j) in enumerate(offsets[1:], start=1):
             candidate = np.maximum(out, _window_view(x, i, j, (Ho, Wo), self._stride))
             improved = candidate > out    # strictly larger: a tie keeps the earlier one
+            # k grows, so the offset of the last improvement is the largest k * improved
             np.maximum(index, improved * index.dtype.type(k), out=index)
             out = candidate
         self.save_for_backward(x.shape, x.dtype, index)
