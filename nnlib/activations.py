@@ -62,6 +62,12 @@ class Sigmoid(_Elementwise):
     a NaN is caught there.
     """
 
+    def _derivative(self, y: np.ndarray) -> np.ndarray:
+        """sigma'(x) = y (1 - y), from the saved output y = sigma(x)."""
+        d = 1 - y
+        d *= y
+        return d
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = exp(min(x, 0)) / (1 + exp(-|x|)), the sigmoid in a form that cannot
         overflow."""
@@ -75,12 +81,6 @@ class Sigmoid(_Elementwise):
         y /= e                              # divided by 1 + exp(-|x|), between 1 and 2
         self.save_for_backward(y)
         return y
-
-    def _derivative(self, y: np.ndarray) -> np.ndarray:
-        """sigma'(x) = y (1 - y), from the saved output y = sigma(x)."""
-        d = 1 - y
-        d *= y
-        return d
 
 
 class Tanh(_Elementwise):
