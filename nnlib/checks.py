@@ -1,4 +1,4 @@
-# Generated from chapters/01_neuron.ipynb by tools/export.py. Do not edit.
+# Generated from chapters/appendix_checks.ipynb by tools/export.py. Do not edit.
 """Every check nnlib makes of what it is given, in one place.
 
 Each function takes the value first, then its name and its owner (the layer, or the name
@@ -8,7 +8,7 @@ raises ``TypeError``; a value of the right type with the wrong shape, dtype or r
 raises ``ValueError``. Every message reads ``<owner>: <name> must be <what was
 expected>, got <what came>; <fix>``.
 
-Derived in chapter 1, "A neuron and a network" (chapters/01_neuron.ipynb)."""
+Derived in "How nnlib checks its inputs" (chapters/appendix_checks.ipynb)."""
 
 import numbers
 from collections.abc import Callable, Collection
@@ -86,7 +86,7 @@ def array(x: object, name: str, owner: object, shape: _Pattern | None = None,
     """Return ``x`` if it is a NumPy array that fits the ``shape`` pattern and has the
     ``dtype``.
 
-    Derived in chapter 1, "A neuron and a network". ``dtype`` is the exact dtype the
+    Derived in "How nnlib checks its inputs". ``dtype`` is the exact dtype the
     array must have, or ``"floating"`` for float32 or float64, the two dtypes nnlib
     computes in. ``fix``, if given, ends the message of a wrong shape; ``names``
     names the free dimensions in it (see ``format_shape``)."""
@@ -122,7 +122,7 @@ def typed(value: _T, name: str, owner: object, kind: type | tuple[type, ...],
     the checks below. A ``TypeError`` if it is not a ``kind``, a ``ValueError`` if it
     is not valid; both messages say ``expected`` and show ``repr(value)``.
 
-    Derived in chapter 1, "A neuron and a network"."""
+    Derived in "How nnlib checks its inputs"."""
     right_type = isinstance(value, kind) and not isinstance(value, bool)
     if right_type and (valid is None or valid(value)):
         return value
@@ -134,7 +134,7 @@ def positive_int(value: int, name: str, owner: object, fix: str = "") -> int:
     """Return ``value`` as an ``int`` if it is an integer >= 1 (a bool is not an integer
     here); ``fix``, if given, ends the message of either error.
 
-    Derived in chapter 1, "A neuron and a network"."""
+    Derived in "How nnlib checks its inputs"."""
     return int(typed(value, name, owner, numbers.Integral, "a positive integer",
                      lambda v: v >= 1, fix))
 

@@ -1,4 +1,5 @@
-"""nnlib.checks (chapter 1): one argument order, one error policy, one message form."""
+"""nnlib.checks (appendix "How nnlib checks its inputs"): one argument order, one error policy,
+one message form."""
 import numpy as np
 import pytest
 

@@ -253,3 +253,19 @@ def test_a_class_grows_only_within_its_chapter_folder(tmp_path):
     with pytest.raises(export.ExportError, match=r"04_more/01_more.ipynb, cell 4: @add_to_class"
                        r"\(Layer\): Layer is exported by chapters/03_layers; a class is written"):
         run_export(tmp_path)
+
+
+def test_a_namespace_written_by_an_unnumbered_page_is_imported_first(tmp_path, monkeypatch):
+    """nnlib.checks, which every module uses by its name, is written by an appendix page that sorts
+    after the chapters; the package still imports it first, and its module names that page."""
+    write_notebook(tmp_path, "01_first", "#| default_exp first",
+                   "#| export\nfrom pkg import checks\n\n\ndef one():\n    return checks.ONE")
+    write_notebook(tmp_path, "appendix_checks", "#| default_exp checks", "#| export\nONE = 1",
+                   title="How it checks")
+    assert run_export(tmp_path) == []
+    init = (tmp_path / "pkg" / "__init__.py").read_text()
+    assert init.index("from . import checks") < init.index("from .first import one")
+    text = (tmp_path / "pkg" / "checks.py").read_text()
+    assert text.startswith("# Generated from chapters/appendix_checks.ipynb by tools/export.py.")
+    assert 'Derived in "How it checks" (chapters/appendix_checks.ipynb).' in text
+    assert import_package(tmp_path, monkeypatch).one() == 1

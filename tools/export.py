@@ -459,7 +459,8 @@ def render_init(modules: list[Module], version: str, package: str = "nnlib") -> 
              'docstring names."""',
              ""]
     names, lazy, packages = [], {}, set()
-    for module in modules:
+    # the namespaces first, whichever page writes them (an appendix writes nnlib.checks)
+    for module in sorted(modules, key=lambda m: m.name not in NAMESPACES):
         optional = optional_packages(module, package)
         if module.name in NAMESPACES:
             lines.append(f"from . import {module.name}")
