@@ -5,11 +5,15 @@ float64.
 Derived in chapter 2, "Derivatives and the chain rule" (chapters/02_derivatives)."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 import numpy as np
 from nnlib import checks
-from nnlib.module import Module
 
 __all__ = ["numerical_gradient", "relative_error", "gradient_errors", "gradcheck"]
+
+
+if TYPE_CHECKING:                       # for the type hints only
+    from nnlib.module import Module
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray,
@@ -64,7 +68,7 @@ def relative_error(analytic: np.ndarray, numerical: np.ndarray) -> float:
     return float(np.max(np.abs(analytic - numerical))) / scale
 
 
-def gradient_errors(module: Module, x: np.ndarray, target: np.ndarray | None = None,
+def gradient_errors(module: "Module", x: np.ndarray, target: np.ndarray | None = None,
                     h: float = 1e-6, seed: int = 0) -> dict[str, float]:
     """Relative errors of a module's analytic gradients against central differences.
 
@@ -130,7 +134,7 @@ def gradient_errors(module: Module, x: np.ndarray, target: np.ndarray | None = N
     return {name: relative_error(analytic[name], numerical[name]) for name in analytic}
 
 
-def gradcheck(module: Module, x: np.ndarray, target: np.ndarray | None = None,
+def gradcheck(module: "Module", x: np.ndarray, target: np.ndarray | None = None,
               h: float = 1e-6, seed: int = 0) -> float:
     """The largest relative error of ``gradient_errors``: one number for a whole layer
     or loss.
