@@ -260,8 +260,8 @@ class Adagrad(Optimizer):
     with gradient g (all operations elementwise)::
 
         g = g + weight_decay * p                       (if weight_decay != 0)
-        G = G + g**2                     (G starts at initial_accumulator_value)
-        p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(G) + eps)
+        s = s + g**2                     (s starts at initial_accumulator_value)
+        p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
 
     Parameters
     ----------
@@ -272,13 +272,13 @@ class Adagrad(Optimizer):
     weight_decay : float, default 0
         The L2 penalty, >= 0: ``weight_decay * p`` is added to the gradient.
     initial_accumulator_value : float, default 0
-        The value G starts from, >= 0.
+        The value s starts from, >= 0.
     eps : float, default 1e-10
         Added to the square root, >= 0.
 
     Notes
     -----
-    From p's first step on, ``state[p]`` holds ``"step"`` (t) and ``"sum"`` (G), an
+    From p's first step on, ``state[p]`` holds ``"step"`` (t) and ``"sum"`` (s), an
     array of ``p.data``'s shape and dtype. PyTorch creates both when the optimizer is
     created; nnlib, as for its other optimizers, at p's first step, in the dtype p has
     then.
@@ -302,12 +302,12 @@ class Adagrad(Optimizer):
         t = state["step"] = state.get("step", 0) + 1
         if self.weight_decay:
             g = g + self.weight_decay * p.data
-        if "sum" not in state:                               # G_0, in p's dtype
+        if "sum" not in state:                               # s_0, in p's dtype
             state["sum"] = np.full_like(p.data, self.initial_accumulator_value)
-        G = state["sum"]
-        G += g * g                                           # G = G + g^2
+        s = state["sum"]
+        s += g * g                                           # s = s + g^2
         lr = self.lr / (1 + (t - 1) * self.lr_decay)         # eta_t
-        p.data -= lr * g / (np.sqrt(G) + self.eps)
+        p.data -= lr * g / (np.sqrt(s) + self.eps)
 
 
 class RMSprop(Optimizer):
