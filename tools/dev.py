@@ -209,8 +209,8 @@ HELP = {
     "test": "Everything CI checks, in this order: the export check; mypy over nnlib ([tool.mypy] "
             "in pyproject.toml); pytest over tests/ (the property-based misuse tests too) and strict "
             "nbval over every notebook; nnlib's tests on the oldest supported Python and NumPy "
-            "(.venv-floor); every chapter run as on Colab (.venv-colab); the book build with "
-            "warnings as errors; the browser test of the built book. Arguments go to the first "
+            "(.venv-floor); every chapter run as on Colab (.venv-colab), beside the other "
+            "steps; the book build with warnings as errors; the browser test of the built book. Arguments go to the first "
             "pytest run; with -k only the export check and that run happen (the selected tests and "
             "notebook cells; `-k misuse` selects the misuse tests), and the command says what it "
             "left out.",
@@ -295,35 +295,36 @@ def main() -> int:
 def test(steps: Steps, rest: list[str]) -> None:
     selected = "-k" in rest or any(arg.startswith("-k") for arg in rest)
     steps("export check", PYTHON, "tools/export.py", "--check")
-    if not selected:   # the type check of nnlib's hints: files and options in pyproject.toml
-        steps("mypy over nnlib", PYTHON, "-m", "mypy")
-    # two workers; --dist loadfile keeps each notebook's cells together, in one kernel
-    steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests",
-          "chapters", "--ignore=tests/browser", "--nbval", "--nbval-current-env",
-          "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", *rest,
-          env={**os.environ, "PYTHONHASHSEED": "0"})   # both workers name the tests alike
     if selected:
+        pytest_and_nbval(steps, rest)
         steps.notes.append("Ran only the tests that -k selects: mypy, the oldest-Python-and-NumPy "
                            "tests, the Colab stand-in, the book build and the browser test were "
                            "left out (run `python3 tools/dev.py test` for everything).")
         steps.report()
         return
-    floor, why_not = side_environment(".venv-floor", "tools/floor-requirements.txt",
-                                      editable=True)
-    if floor:
-        steps("nnlib's tests on the oldest supported Python and NumPy", floor, "-m", "pytest",
-              "-q", "tests", *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
-    else:
-        steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: {why_not}")
-    colab, why_not = side_environment(".venv-colab", "tools/colab-requirements.txt",
-                                      editable=False)
-    if colab:   # runs beside the book build and the browser test; its report comes after them
+    floor, floor_why_not = side_environment(".venv-floor", "tools/floor-requirements.txt",
+                                            editable=True)
+    colab, colab_why_not = side_environment(".venv-colab", "tools/colab-requirements.txt",
+                                            editable=False)
+    # The stand-in runs one notebook at a time, so it starts first and runs beside every other
+    # step; the notebooks write only to temporary folders, so the two runs of a chapter do not
+    # meet. Its report comes last.
+    colab_run = None
+    if colab:
         print("\n=== every chapter as on Colab (tools/colab.py), beside the next steps", flush=True)
         colab_run = Background(colab, "tools/colab.py")
     else:
-        colab_run = None
-        steps.notes.append(f"SKIPPED the Colab stand-in: {why_not}")
+        steps.notes.append(f"SKIPPED the Colab stand-in: {colab_why_not}")
     try:
+        # the type check of nnlib's hints: files and options in pyproject.toml
+        steps("mypy over nnlib", PYTHON, "-m", "mypy")
+        pytest_and_nbval(steps, rest)
+        if floor:
+            steps("nnlib's tests on the oldest supported Python and NumPy", floor, "-m",
+                  "pytest", "-q", "tests", *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
+        else:
+            steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: "
+                               f"{floor_why_not}")
         book_and_browser(steps)
     finally:                      # a failed step stops the command: the stand-in stops with it
         if colab_run is not None and colab_run.process.poll() is None and sys.exc_info()[0]:
@@ -331,6 +332,15 @@ def test(steps: Steps, rest: list[str]) -> None:
     if colab_run is not None:
         steps.wait("every chapter as on Colab (tools/colab.py)", colab_run)
     steps.report()
+
+
+def pytest_and_nbval(steps: Steps, rest: list[str]) -> None:
+    """pytest over tests/ and strict nbval over every notebook, on two workers; --dist loadfile
+    keeps each notebook's cells together, in one kernel."""
+    steps("pytest tests/ and strict nbval over chapters/", PYTHON, "-m", "pytest", "tests",
+          "chapters", "--ignore=tests/browser", "--nbval", "--nbval-current-env",
+          "--nbval-cell-timeout=600", "-n", "2", "--dist", "loadfile", *rest,
+          env={**os.environ, "PYTHONHASHSEED": "0"})   # both workers name the tests alike
 
 
 def book_and_browser(steps: Steps) -> None:
