@@ -345,28 +345,31 @@ class MultiheadAttention(Module):
 
         Three inputs, three gradients: not Module.backward's one array, so the layer is
         used on its own, as TransformerBlock uses it, never inside a Sequential."""
+        # query (N, L, E), key and value (N, S, E); their heads q (N, H, L, D), k and v
+        # (N, H, S, D); weights (N, H, L, S)
         query, key, value, q, k, v, weights = self.saved
         (n, l, e), h, d = query.shape, self.num_heads, self.head_dim
         shape = (n, l, e) if self.batch_first else (l, n, e)
         g = checks.gradient(grad_output, self, shape, query.dtype)
-        g = g if self.batch_first else g.swapaxes(0, 1)
-        g_out = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)
+        g = g if self.batch_first else g.swapaxes(0, 1)             # (N, L, E)
+        g_out = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)  # (N·L, E)
         assert g_out is not None                                    # input_grad=True
-        g = g_out.reshape(n, l, h, d).transpose(0, 2, 1, 3)         # into heads
+        g = g_out.reshape(n, l, h, d).transpose(0, 2, 1, 3)         # (N, H, L, D)
         head_grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
                                                            1 / math.sqrt(d))
-        # the heads side by side again: (N T, E) each
+        # dL/dQ, dL/dK, dL/dV, heads side by side again: (N·L, E), (N·S, E), (N·S, E)
         merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in head_grads]
-        inputs = [x.reshape(-1, e) for x in (query, key, value)]
-        self.in_proj_weight.accumulate(np.concatenate(
+        inputs = [x.reshape(-1, e) for x in (query, key, value)]    # X_q, X_k, X_v
+        # block i of in_proj_weight, (out, in): (dL/dQ_i)^T X_i, (E, N·T) @ (N·T, E)
+        self.in_proj_weight.accumulate(np.concatenate(              # (3E, E)
             [g.T @ x for g, x in zip(merged, inputs)]))
         if self.in_proj_bias is not None:
-            bias_grads = [g.sum(axis=0) for g in merged]
-            self.in_proj_bias.accumulate(np.concatenate(bias_grads))
+            bias_grads = [g.sum(axis=0) for g in merged]            # (E,) each
+            self.in_proj_bias.accumulate(np.concatenate(bias_grads))  # (3E,)
         if not input_grad:
             return None
         w = self.in_proj_weight.data
-        dq, dk, dv = ((g @ w[i * e:(i + 1) * e]).reshape(x.shape)
+        dq, dk, dv = ((g @ w[i * e:(i + 1) * e]).reshape(x.shape)  # (N·T, E) @ (E, E)
                       for i, (g, x) in enumerate(zip(merged, (query, key, value))))
         if not self.batch_first:
             dq, dk, dv = dq.swapaxes(0, 1), dk.swapaxes(0, 1), dv.swapaxes(0, 1)
