@@ -323,7 +323,7 @@ class MultiheadAttention(Module):
         averaged over the heads, (N, H, L, S) with ``average_attn_weights=False``, None
         with ``need_weights=False``."""
         query, key, value = self._sequences(query, key, value)
-        (n, l, e), s = query.shape, key.shape[1]
+        (n, l, e), s = query.shape, key.shape[1]          # l = T_q, s = T_k, e = d
         mask = self._masks(key_padding_mask, attn_mask, n, l, s, query.dtype)
         q, k, v = (self._project(x, i) for i, x in enumerate((query, key, value)))
         heads, weights = _attend(q, k, v, mask, 1 / math.sqrt(self.head_dim))
@@ -345,6 +345,7 @@ class MultiheadAttention(Module):
 
         Three inputs, three gradients: not Module.backward's one array, so the layer is
         used on its own, as TransformerBlock uses it, never inside a Sequential."""
+        # PyTorch's letters: L = T_q, S = T_k, E = d, D = d_k (l, s, e, d below)
         # query (N, L, E), key and value (N, S, E); their heads q (N, H, L, D), k and v
         # (N, H, S, D); weights (N, H, L, S)
         query, key, value, q, k, v, weights = self.saved
@@ -360,7 +361,8 @@ class MultiheadAttention(Module):
         # dL/dQ, dL/dK, dL/dV, heads side by side again: (N·L, E), (N·S, E), (N·S, E)
         merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in head_grads]
         inputs = [x.reshape(-1, e) for x in (query, key, value)]    # X_q, X_k, X_v
-        # block i of in_proj_weight, (out, in): (dL/dQ_i)^T X_i, (E, N·T) @ (N·T, E)
+        # dL/dW_i = X_i^T dL/dQ_i, stored transposed in block i of in_proj_weight,
+        # (out, in): (dL/dQ_i)^T X_i, (E, N·T) @ (N·T, E)
         self.in_proj_weight.accumulate(np.concatenate(              # (3E, E)
             [g.T @ x for g, x in zip(merged, inputs)]))
         if self.in_proj_bias is not None:
