@@ -172,8 +172,10 @@ class Softmax(Module):
 
     Derived in chapter 3, "Activations". Every slice of the output along ``dim`` is
     positive and sums to 1. The input is shifted by its maximum along ``dim`` before the
-    exponential (which does not change the result), so nothing overflows and no warning
-    is raised for any finite input. The backward pass computes the vector-Jacobian
+    exponential (which does not change the result), so the exponential never overflows
+    and no warning is raised for any finite input; where a slice spans more than the
+    dtype's range, the shift gives -inf, whose exponential, 0, is the exact result
+    rounded. The backward pass computes the vector-Jacobian
     product ``y * (g - sum(g * y, axis=dim))`` from the output ``y`` saved by
     ``forward``, never the Jacobian ``diag(y) - y y^T`` itself. Shapes, dtypes and
     ``input_grad`` as for ``Sigmoid``; ``x`` must have the axis ``dim``, with at least
@@ -210,10 +212,11 @@ class Softmax(Module):
         if x.shape[self.dim] == 0:                    # no entries to sum to 1
             checks.fail(ValueError, self, "x", f"non-empty along dim={self.dim} (zero "
                         "entries cannot sum to 1)", f"shape {x.shape}")
-        y = x - x.max(axis=self.dim, keepdims=True)   # every exponent <= 0: no overflow
-        with np.errstate(under="ignore"):             # exp(very negative) rounds to 0
-            np.exp(y, out=y)
-        y /= y.sum(axis=self.dim, keepdims=True)      # >= 1: the maximum gives exp(0)
+        # every exponent <= 0; a spread beyond the dtype's range gives -inf, exp -> 0
+        with np.errstate(over="ignore", under="ignore"):
+            y = x - x.max(axis=self.dim, keepdims=True)
+            np.exp(y, out=y)                          # exp(very negative) rounds to 0
+            y /= y.sum(axis=self.dim, keepdims=True)  # >= 1: the maximum gives exp(0)
         self.save_for_backward(y)
         return y
 
@@ -225,7 +228,8 @@ class Softmax(Module):
             return None
         y, = self.saved
         checks.gradient(grad_output, self, y.shape, y.dtype)
-        dot = np.sum(grad_output * y, axis=self.dim, keepdims=True)   # one per slice
-        grad_input = grad_output - dot
-        grad_input *= y
+        with np.errstate(under="ignore"):         # tiny products round to 0: intended
+            dot = np.sum(grad_output * y, axis=self.dim, keepdims=True)   # per slice
+            grad_input = grad_output - dot
+            grad_input *= y
         return grad_input
