@@ -76,10 +76,10 @@ class MaxPool2d(_Pool2d):
     def backward(self, grad_output: np.ndarray,
                  input_grad: bool = True) -> np.ndarray | None:
         """dL/dx: each window's gradient goes to its first maximum."""
-        if not input_grad:
-            return None
         x_shape, dtype, index = self.saved
         checks.gradient(grad_output, self, index.shape, dtype)
+        if not input_grad:
+            return None
         grad = np.zeros(x_shape, dtype)
         for k, (i, j) in enumerate(self._offsets()):
             window = _window_view(grad, i, j, index.shape[2:], self._stride)

@@ -176,6 +176,8 @@ def test_backward_rejects_a_gradient_of_the_wrong_shape_or_dtype(pool):
         layer.backward(np.zeros((2, 3, 4, 4)))
     with pytest.raises(ValueError, match=r"got \(2, 3, 2, 2\) and float32"):
         layer.backward(np.zeros((2, 3, 2, 2), np.float32))
+    with pytest.raises(ValueError, match=r"got \(2, 3, 4, 4\) and float64"):
+        layer.backward(np.zeros((2, 3, 4, 4)), input_grad=False)   # checked all the same
 
 
 def test_pooling_rejects_bad_arguments():
