@@ -7,6 +7,7 @@ Derived in chapter 8, "Training" (chapters/08_training)."""
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+import numpy as np
 from nnlib import checks
 from nnlib.module import Module
 
@@ -170,17 +171,21 @@ class EarlyStopping(Callback):
         self.reset()
 
     def reset(self) -> None:
-        """Forget the best value and weights."""
+        """Forget the best value and weights, and any state loaded to resume a run."""
         self.best: float | None = None
         self.best_epoch: int | None = None
         self.best_state: dict | None = None
         self.wait = 0
+        self._resumed = False                # set by load_state_dict
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        """Check that ``fit`` records the monitored value; forget any earlier run."""
+        """Check that ``fit`` records the monitored value; forget any earlier run,
+        unless a checkpoint's state was loaded to resume it (``load_state_dict``)."""
         checks.one_of(self.monitor, "monitor", self, tuple(self.params["metrics"]),
                       "'val_...' values need validation_data")
-        self.reset()
+        if not self._resumed:
+            self.reset()
+        self._resumed = False
 
     def __repr__(self):
         return (f"EarlyStopping(patience={self.patience}, "
@@ -217,6 +222,45 @@ class EarlyStopping(Callback):
             restore = "restored" if self.restore_best_weights else "best"
             print(f"{stop}{restore} weights of epoch {self.best_epoch} "
                   f"({self.monitor} {self.best:.4f})")
+
+    def state_dict(self) -> dict:
+        """The state of a run in progress: the best value, its epoch, the epochs since,
+        a copy of the best weights (``best_state``, or None), and the settings they
+        belong to (``monitor``, ``mode``, ``restore_best_weights``)."""
+        best = self.best_state
+        return {"monitor": self.monitor, "mode": self.mode,
+                "restore_best_weights": self.restore_best_weights, "best": self.best,
+                "best_epoch": self.best_epoch, "wait": self.wait,
+                "best_state": None if best is None else
+                {key: array.copy() for key, array in best.items()}}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Go on from ``state_dict``, made by ``state_dict()`` of an early stopping with
+        the same settings (else ``ValueError``, and nothing changes); the next ``fit``
+        keeps it at ``on_train_begin``."""
+        owner = "EarlyStopping.load_state_dict"
+        checks.instance(state_dict, "state_dict", owner, dict)
+        own = self.state_dict()
+        keys = ", ".join(sorted(map(str, set(own) ^ set(state_dict))))
+        wrong = [f"entries that do not fit: {keys}"] if keys else [
+            f"{key} {state_dict[key]!r}" for key in ("monitor", "mode",
+                                                     "restore_best_weights")
+            if state_dict[key] != own[key]]
+        kinds: dict[str, type | tuple[type, ...]] = {
+            "best": (int, float), "best_epoch": int, "best_state": dict}
+        if not wrong:
+            wait = state_dict["wait"]
+            valid = all(state_dict[key] is None or isinstance(state_dict[key], kind)
+                        for key, kind in kinds.items())
+            if not (valid and isinstance(wait, int) and wait >= 0):
+                wrong = ["a value of the wrong kind"]
+        if wrong:
+            checks.fail(ValueError, owner, "state_dict", f"the state of {self!r}",
+                        ", ".join(wrong), "resume with early stopping built as before")
+        self.best, self.best_epoch = state_dict["best"], state_dict["best_epoch"]
+        self.wait, best = state_dict["wait"], state_dict["best_state"]
+        self.best_state = best and {key: np.array(a) for key, a in best.items()}
+        self._resumed = True
 
 
 def _number(value):

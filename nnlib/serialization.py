@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 import numpy as np
 from nnlib import checks
+from nnlib.callbacks import EarlyStopping
 from nnlib.lr_scheduler import LRScheduler
 from nnlib.module import Module
 from nnlib.optim import Optimizer
@@ -243,7 +244,8 @@ def _generators(model, rng):
 def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optimizer,
                     scheduler: LRScheduler | None = None, epoch: int = 1,
                     history: dict | None = None,
-                    rng: np.random.Generator | None = None) -> Path | BinaryIO:
+                    rng: np.random.Generator | None = None,
+                    early_stopping: EarlyStopping | None = None) -> Path | BinaryIO:
     """Save everything a run needs to go on exactly where it stopped, without pickle.
 
     Derived in chapter 8, "Training". One ``.npz`` file (``.npz`` is appended as by
@@ -252,9 +254,10 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
     as JSON in a ``uint8`` array ``"checkpoint"``: ``epoch``, ``history``, the
     optimizer's class, hyperparameters and step counts, the scheduler's class and
     ``state_dict()``, and the state (``bit_generator.state``) of ``rng`` and of the
-    generator of every module that has one (``Dropout.rng``). PyTorch users save the
-    same dict with ``torch.save``; ``fit(checkpoint=path)`` calls this after every
-    epoch.
+    generator of every module that has one (``Dropout.rng``), and early stopping's
+    ``state_dict()`` (its best weights as arrays ``"early_stopping.<key>"``). PyTorch
+    users save the same dict with ``torch.save``; ``fit(checkpoint=path)`` calls this
+    after every epoch.
 
     Parameters
     ----------
@@ -268,6 +271,8 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
         The run's record so far (``fit``'s ``History``).
     rng : numpy.random.Generator, optional
         The generator of the run's shuffles (``fit``'s ``rng``).
+    early_stopping : EarlyStopping, optional
+        The run's early stopping (``fit``'s ``early_stopping``).
 
     Returns
     -------
@@ -284,6 +289,12 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
                 arrays[f"optimizer.{i}.{key}"] = value
             else:
                 numbers.setdefault(i, {})[key] = value
+    stopping = None
+    if early_stopping is not None:
+        checks.instance(early_stopping, "early_stopping", owner, EarlyStopping)
+        stopping = early_stopping.state_dict()
+        for key, array in (stopping.pop("best_state") or {}).items():
+            arrays[f"early_stopping.{key}"] = array
     record = {"format": _FORMAT, "epoch": checks.positive_int(epoch, "epoch", owner),
               "history": {k: list(map(float, v)) for k, v in (history or {}).items()},
               "optimizer": {"class": type(optimizer).__name__, "state": numbers,
@@ -291,7 +302,8 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
               "scheduler": scheduler and {"class": type(scheduler).__name__,
                                           "state": scheduler.state_dict()},
               "generators": {name: generator.bit_generator.state for name, generator
-                             in _generators(model, rng).items()}}
+                             in _generators(model, rng).items()},
+              "early_stopping": stopping}
     text = json.dumps(record, default=lambda number: number.item())  # NumPy scalars
     arrays["checkpoint"] = np.frombuffer(text.encode(), dtype=np.uint8)
     return _write(arrays, path)
@@ -306,7 +318,8 @@ def _is_record(record):
     return (isinstance(record, dict) and record.get("format") == _FORMAT
             and isinstance(record.get("epoch"), int) and record["epoch"] >= 1
             and isinstance(record.get("history"), dict)
-            and all(isinstance(v, list) for v in record["history"].values()))
+            and all(isinstance(v, list) for v in record["history"].values())
+            and isinstance(record.get("early_stopping"), (dict, type(None))))
 
 
 def _record(found, read, name, owner):
@@ -327,13 +340,17 @@ def _record(found, read, name, owner):
 
 
 def _expected(found, model, optimizer):
-    """The arrays a checkpoint must hold: the model's state dict, and an array of
-    parameter i's shape and dtype for each ``"optimizer.<i>.<name>"`` it holds."""
-    expected = {f"model.{key}": array for key, array in model.state_dict().items()}
+    """The arrays a checkpoint must hold: the model's state dict, an array of
+    parameter i's shape and dtype for each ``"optimizer.<i>.<name>"`` it holds, and
+    the model's state dict again as ``"early_stopping.<key>"`` if it holds any."""
+    weights = model.state_dict()
+    expected = {f"model.{key}": array for key, array in weights.items()}
     for key in found:
         i = key.split(".")[1] if key.startswith("optimizer.") else ""
         if i.isdigit() and int(i) < len(optimizer.params):
             expected[key] = optimizer.params[int(i)].data
+    if any(key.startswith("early_stopping.") for key in found):   # the best weights
+        expected.update({f"early_stopping.{key}": a for key, a in weights.items()})
     record = np.broadcast_to(np.uint8(0), found["checkpoint"][1])  # no allocation
     return {**expected, "checkpoint": record}
 
@@ -370,7 +387,8 @@ def _put(model, optimizer, scheduler, generators, states):
 
 def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optimizer,
                     scheduler: LRScheduler | None = None,
-                    rng: np.random.Generator | None = None) -> tuple[int, dict]:
+                    rng: np.random.Generator | None = None,
+                    early_stopping: EarlyStopping | None = None) -> tuple[int, dict]:
     """Load a checkpoint written by ``save_checkpoint`` into the pieces of a run, in
     place; return ``(epoch, history)``, the epochs completed and the record so far.
 
@@ -379,14 +397,15 @@ def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
     architecture, dtype and classes; their initial values do not matter); every
     generator of the run (``rng`` and each ``Dropout.rng``) is set to its saved
     state. The file is checked as ``load`` checks one, before any array is read; a
-    checkpoint of another model, optimizer class, scheduler class or set of generators
-    is refused with a ``ValueError`` naming the file and what differs. All or nothing:
+    checkpoint of another model, optimizer class, scheduler class or set of generators,
+    or with early stopping's state for a run without it or the other way round, is
+    refused with a ``ValueError`` naming the file and what differs. All or nothing:
     if any piece refuses its state, the others are put back.
 
     Parameters
     ----------
     path : str, pathlib.Path or a binary file object open for reading
-    model, optimizer, scheduler, rng
+    model, optimizer, scheduler, rng, early_stopping
         As for ``save_checkpoint``.
 
     Returns
@@ -406,11 +425,13 @@ def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
         _check_fit(found, _expected(found, model, optimizer), name, owner,
                    "the state of this model and optimizer")
     arrays = _read_npz(path, name, check, owner)
-    run = "optimizer {}, scheduler {}, generators {}".format
+    stops = [record["early_stopping"] is not None, early_stopping is not None]
+    run = ("optimizer {}, scheduler {}, generators {}" + ", {}early stopping"
+           * any(stops)).format
     saved = run(record["optimizer"]["class"], (record["scheduler"] or {}).get("class"),
-                sorted(record["generators"]))
+                sorted(record["generators"]), "" if stops[0] else "no ")
     own = run(type(optimizer).__name__, scheduler and type(scheduler).__name__,
-              sorted(generators))
+              sorted(generators), "" if stops[1] else "no ")
     if saved != own:
         checks.fail(ValueError, owner, name, f"a checkpoint of a run with {own}",
                     f"one with {saved}", "build the pieces of the run as it did")
@@ -418,8 +439,13 @@ def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
     states = ({key[6:]: a for key, a in arrays.items() if key.startswith("model.")},
               _optimizer_state(record["optimizer"], arrays),
               (record["scheduler"] or {}).get("state"), record["generators"])
+    best = {key[15:]: array for key, array in arrays.items()
+            if key.startswith("early_stopping.")}                  # the best weights
     try:
         _put(model, optimizer, scheduler, generators, states)
+        if early_stopping is not None:     # last: it changes nothing if it refuses
+            early_stopping.load_state_dict({**record["early_stopping"],
+                                            "best_state": best or None})
     except (ValueError, TypeError, KeyError) as error:
         _put(model, optimizer, scheduler, generators, before)
         raise ValueError(f"{owner}: {name} does not fit this run: {error}") from None

@@ -308,15 +308,23 @@ class _Run:
             optimizer.step()
             hooks("on_batch_end", batch, self.add(loss, output, yb))
 
-    def resume(self, path, epochs):
-        """Load the checkpoint ``path`` into the run's model, optimizer, scheduler and
-        shuffling generator and take its history; return the epoch it was saved
-        after."""
+    def resume(self, path, epochs, early_stopping=None):
+        """Load the checkpoint ``path`` into the run's model, optimizer, scheduler,
+        shuffling generator and ``early_stopping`` and take its history; return the
+        epoch it was saved after."""
         pieces = self.model, self.optimizer, self.scheduler, self.loader.rng
-        epoch, history = load_checkpoint(path, *pieces)
+        epoch, history = load_checkpoint(path, *pieces, early_stopping)
+        stopper = early_stopping
+        ended = stopper is not None and stopper.wait >= stopper.patience
+        if stopper is not None and (ended or epoch >= epochs):
+            stopper.reset()                         # not resumed: nothing to keep
         if epoch >= epochs:
             checks.fail(ValueError, "fit", "epochs", f"more than the {epoch} epochs "
                         f"already run in {path}", epochs, "the run is complete")
+        if ended:
+            checks.fail(ValueError, "fit", "resume_from", "a checkpoint of a run in "
+                        "progress", f"{path}, which early stopping ended after epoch "
+                        f"{epoch}", "the run is complete")
         self.history.update(history)
         self.good_epoch, self.good_state = epoch, self.model.state_dict()
         return epoch
@@ -444,15 +452,17 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
     verbose : bool or int
         0 (default): silent; 1: ``ProgressBar`` (tqdm; else as 2); 2: ``EpochPrinter``.
     checkpoint, resume_from : str or pathlib.Path, optional
-        Save the whole run after every epoch (``save_checkpoint``); go on from such a
-        file, bit for bit as the uninterrupted run (``load_checkpoint``).
+        Save the whole run after every epoch, ``early_stopping``'s state included
+        (``save_checkpoint``); go on from such a file, bit for bit as the
+        uninterrupted run (``load_checkpoint``).
     """
     metrics, keys = _fit_arguments(model, optimizer, X, y, epochs, batch_size,
                                    validation_data, metrics)
     callbacks = _callbacks(callbacks, early_stopping, verbose)
     loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, rng=rng)
     run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data, scheduler)
-    start = 0 if resume_from is None else run.resume(resume_from, epochs)
+    start = 0 if resume_from is None else run.resume(resume_from, epochs,
+                                                     early_stopping)
     params = dict(epochs=epochs, steps=len(loader), verbose=verbose, metrics=keys)
     hooks = _Hooks([*callbacks, run.history], model, run.history, params)
     with _modes_kept(model), np.errstate(over="ignore", invalid="ignore"):
@@ -463,7 +473,7 @@ def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
             hooks("on_epoch_end", epoch, logs)
             if checkpoint is not None:
                 save_checkpoint(checkpoint, model, optimizer, scheduler, epoch,
-                                run.history, loader.rng)
+                                run.history, loader.rng, early_stopping)
             if hooks.stop_training:
                 run.history.stopped_early = epoch < epochs
                 break

@@ -8,9 +8,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from nnlib import (SGD, Adam, Callback, CrossEntropyLoss, Dropout, Linear, OneCycleLR,
-                   ReduceLROnPlateau, ReLU, Sequential, StepLR, fit, load, load_checkpoint,
-                   save, save_checkpoint, serialization)
+from nnlib import (SGD, Adam, Callback, CrossEntropyLoss, Dropout, EarlyStopping, Linear,
+                   OneCycleLR, ReduceLROnPlateau, ReLU, Sequential, StepLR, fit, load,
+                   load_checkpoint, save, save_checkpoint, serialization)
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +251,76 @@ def test_save_checkpoint_checks_its_arguments_and_writes_atomically(tmp_path, da
     with pytest.raises(OSError):
         save_checkpoint(path, model, optimizer, scheduler, 2, None, rng)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["run.npz"]
+
+
+def stopped_early(run, data, **options):
+    """``train`` for up to 40 epochs with early stopping of patience 3."""
+    return train(run, data, epochs=40, early_stopping=options.pop("stopper", None)
+                 or EarlyStopping(patience=3), **options)
+
+
+def test_a_run_with_early_stopping_resumes_bit_for_bit(tmp_path, data):
+    whole = make_run(0, "plateau")
+    history = stopped_early(whole, data)
+    assert history.stopped_early and history.epochs == history.best_epoch + 3
+    path = tmp_path / "run.npz"
+    with pytest.raises(KeyboardInterrupt):          # the checkpoint holds best_epoch + 1
+        stopped_early(make_run(0, "plateau"), data, checkpoint=path,
+                      callbacks=[Interrupt(history.best_epoch + 2)])
+    resumed, stopper = make_run(7, "plateau"), EarlyStopping(patience=3)
+    again = stopped_early(resumed, data, resume_from=path, stopper=stopper)
+    assert again == history and again.best_epoch == history.best_epoch
+    assert again.stopped_early and stopper.wait == 3 and same_state(whole[0], resumed[0])
+    # without the state of early stopping the resumed run ends elsewhere
+    run = make_run(7, "plateau")
+    epoch, saved = load_checkpoint(path, *run, EarlyStopping(patience=3))
+    save_checkpoint(path, *run[:3], epoch, saved, run[3], EarlyStopping(patience=3))
+    forgetful = stopped_early(run, data, resume_from=path)
+    assert forgetful.epochs > history.epochs and not same_state(whole[0], run[0])
+
+
+def test_early_stopping_state_must_match_the_run(tmp_path, data):
+    path, plain = tmp_path / "run.npz", tmp_path / "plain.npz"
+    history = stopped_early(make_run(0, "sgd"), data, checkpoint=path)
+    train(make_run(0, "sgd"), data, epochs=2, checkpoint=plain)
+    with pytest.raises(ValueError, match=r"^load_checkpoint: run.npz must be a checkpoint "
+                       r"of a run with .*'model.2.rng'\], no early stopping, got one with "
+                       r".*'model.2.rng'\], early stopping; build the pieces"):
+        train(make_run(1, "sgd"), data, epochs=40, resume_from=path)
+    with pytest.raises(ValueError, match=r"plain.npz must be .*\], early stopping, got "
+                                         r"one with .*\], no early stopping;"):
+        stopped_early(make_run(1, "sgd"), data, resume_from=plain)
+    ended = EarlyStopping(patience=3)
+    with pytest.raises(ValueError, match=r"^fit: resume_from must be a checkpoint of a run "
+                       rf"in progress, got .*run.npz, which early stopping ended after "
+                       rf"epoch {history.epochs}; the run is complete$"):
+        stopped_early(make_run(1, "sgd"), data, resume_from=path, stopper=ended)
+    assert ended.best is None and ended.wait == 0      # not resumed: nothing kept
+    stopper = EarlyStopping(monitor="val_loss", mode="max")
+    model, optimizer, scheduler, rng = run = make_run(1, "sgd")
+    before = model.state_dict(), rng.bit_generator.state
+    with pytest.raises(ValueError, match=r"does not fit this run: EarlyStopping"
+                                         r".load_state_dict: state_dict must be the state "
+                                         r"of EarlyStopping\(.*\), got mode 'min'"):
+        load_checkpoint(path, *run, stopper)
+    assert stopper.best is None and rng.bit_generator.state == before[1]
+    assert all(np.array_equal(before[0][k], v) for k, v in model.state_dict().items())
+
+
+def test_early_stopping_state_dict_round_trip_and_refusals():
+    stopper = EarlyStopping(patience=4)
+    stopper.best, stopper.best_epoch, stopper.wait = 0.25, 3, 2
+    stopper.best_state = {"0.weight": np.ones((2, 2))}
+    state = stopper.state_dict()
+    state["best_state"]["0.weight"][0, 0] = 5.0                  # a copy
+    assert stopper.best_state["0.weight"][0, 0] == 1.0
+    other = EarlyStopping(patience=4)
+    other.load_state_dict(stopper.state_dict())
+    assert (other.best, other.best_epoch, other.wait) == (0.25, 3, 2)
+    assert np.array_equal(other.best_state["0.weight"], np.ones((2, 2)))
+    for wrong in [{**state, "wait": -1}, {**state, "best": "low"}, {"best": 0.1},
+                  {**state, "monitor": "val_accuracy"}, []]:
+        fresh = EarlyStopping()
+        with pytest.raises((ValueError, TypeError), match="^EarlyStopping.load_state_dict"):
+            fresh.load_state_dict(wrong)
+        assert fresh.best is None and fresh.wait == 0
