@@ -54,11 +54,14 @@ def _attend(query, key, value, mask, scale):
         scores += mask
     top = scores.max(axis=-1, keepdims=True)
     top[np.isneginf(top)] = 0                     # a row masked entirely: exp(-inf) = 0
-    scores -= top
-    weights = np.exp(scores, out=scores)          # masked positions: exactly 0
-    total = weights.sum(axis=-1, keepdims=True)
-    total[total == 0] = 1                         # ... and such a row stays 0
-    weights /= total
+    # every exponent <= 0; scores further apart than the dtype's range give -inf,
+    # whose exponential, 0, is the exact weight rounded
+    with np.errstate(over="ignore", under="ignore"):
+        scores -= top
+        weights = np.exp(scores, out=scores)      # masked positions: exactly 0
+        total = weights.sum(axis=-1, keepdims=True)
+        total[total == 0] = 1                     # ... and such a row stays 0
+        weights /= total                          # tiny quotients round to 0
     return weights @ value, weights
 
 

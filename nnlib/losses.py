@@ -249,9 +249,14 @@ class CrossEntropyLoss(Module):
     (N, C), float32 or float64, one row per sample, and class labels y of shape (N,),
     integers in [0, C) (not one-hot rows). It returns the mean over the N samples as a
     Python float, computed with the log-sum-exp trick (each row shifted by its maximum,
-    log(1 + r) computed by log1p): no logit overflows, and confident predictions keep
-    their digits. ``loss_fn.backward()`` returns (softmax(z) - onehot(y)) / N, of shape
-    (N, C) and z's dtype.
+    log(1 + r) computed by log1p): no exponential overflows, no warning is raised for
+    any finite logits, and confident predictions keep their digits. Each sample's loss
+    is computed in z's dtype; where a row's logits lie further apart than its range,
+    the shift gives -inf, whose exponential, 0, is the exact result rounded, and a true
+    class there gets the loss inf, also the exact result rounded. Where the losses are
+    finite but their sum overflows, they are scaled by a power of 2 before the mean is
+    taken, so the mean stays finite. ``loss_fn.backward()`` returns
+    (softmax(z) - onehot(y)) / N, of shape (N, C) and z's dtype.
     """
 
     def forward(self, prediction: np.ndarray, target: np.ndarray) -> float:
@@ -264,19 +269,28 @@ class CrossEntropyLoss(Module):
         n, c = z.shape
         labels = checks.labels(target, "target", self, n, c)
         rows, top = np.arange(n), z.argmax(axis=1)
-        shifted = z - z[rows, top][:, None]        # u = z - max: every exponent <= 0
-        true_class = shifted[rows, labels]         # u_y, before u is overwritten
-        exps = np.exp(shifted, out=shifted)
-        exps[rows, top] = 0                        # the largest term, e^0 = 1, is left
-        rest = exps.sum(axis=1)                    # out of r, the sum of the others
-        exps[rows, top] = 1
+        # every exponent <= 0; logits further apart than the dtype's range give -inf,
+        # whose exponential, 0, and loss, inf, are the exact results rounded
+        with np.errstate(over="ignore", under="ignore"):
+            shifted = z - z[rows, top][:, None]    # u = z - max
+            true_class = shifted[rows, labels]     # u_y, before u is overwritten
+            exps = np.exp(shifted, out=shifted)    # exp(very negative) rounds to 0
+            exps[rows, top] = 0                    # the largest term, e^0 = 1, is left
+            rest = exps.sum(axis=1)                # out of r, the sum of the others
+            exps[rows, top] = 1
+            losses = np.log1p(rest) - true_class   # one per sample, in z's dtype
+            mean = np.mean(losses)
+            if mean == np.inf and np.all(np.isfinite(losses)):   # the sum overflowed
+                scale = 2.0 ** n.bit_length()      # a power of 2 above n: exact
+                mean = np.mean(losses / scale) * scale
         self.save_for_backward(exps, 1 + rest, labels.copy())   # the caller's: copied
-        return float(np.mean(np.log1p(rest) - true_class))
+        return float(mean)
 
     def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dz = (softmax(z) - onehot(y)) / N."""
         exps, sums, labels = self.saved
-        grad = exps / sums[:, None]                    # the softmax probabilities P
-        grad[np.arange(len(labels)), labels] -= 1
-        grad /= len(labels)
+        with np.errstate(under="ignore"):          # tiny quotients round to 0: intended
+            grad = exps / sums[:, None]            # the softmax probabilities P
+            grad[np.arange(len(labels)), labels] -= 1
+            grad /= len(labels)
         return grad

@@ -2,6 +2,7 @@
 recorded answers (tests/data/attention_reference.npz, written by tests/attention_reference.py) for
 every layer of chapter 15, live PyTorch on other shapes, gradient checks, masks, float32, errors."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -341,6 +342,45 @@ def test_float_minus_inf_masks_equal_boolean_masks():
     out, w = scaled_dot_product_attention(x, x, x, attn_mask=~causal)
     out2, _ = scaled_dot_product_attention(x, x, x, is_causal=True)
     assert np.array_equal(out, out2) and np.all(w[:, causal] == 0)
+
+
+@pytest.mark.parametrize("dtype, top", [(np.float32, 3e38), (np.float64, 1.7e308)], ids=["float32", "float64"])
+def test_scores_further_apart_than_the_largest_float_give_exact_weights_without_a_warning(dtype, top):
+    q = np.array([[[top], [-top], [0.0]]], dtype=dtype)      # E = 1: scores q_i k_j, scale 1
+    k = np.array([[[1.0], [-1.0], [0.5]]], dtype=dtype)      # row 0: (top, -top, top / 2)
+    v = np.arange(6, dtype=dtype).reshape(1, 3, 2)
+    g = np.ones((1, 3, 2), dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):         # the shift's overflow to -inf included
+            out, w = scaled_dot_product_attention(q, k, v)
+            grads = scaled_dot_product_attention_backward(g, q, k, v, w)
+    expected_w = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], dtype=dtype)
+    assert w.dtype == out.dtype == dtype and np.array_equal(w[0], expected_w)
+    assert np.array_equal(out[0, :2], v[0, :2]) and np.allclose(out[0, 2], v[0].mean(axis=0))
+    assert all(np.all(np.isfinite(grad)) for grad in grads)
+
+
+@pytest.mark.parametrize("dtype, low, high", [(np.float32, -45, 38.5), (np.float64, -300, 308)],
+                         ids=["float32", "float64"])
+def test_attention_weights_raise_no_warning_anywhere_in_the_range_of_the_dtype(dtype, low, high):
+    magnitudes = np.logspace(low, high, 2000)
+    largest = np.finfo(dtype).max
+    with np.errstate(under="ignore"):          # the smallest magnitudes round to subnormals: intended
+        s = np.concatenate([-magnitudes[::-1], [0.0], magnitudes])
+        rows = np.stack([s, -s, np.roll(s, 1000), np.roll(s, -1000)], axis=1)
+        scores = np.concatenate([rows, [[largest, -largest, 0.0, 1.0]]]).astype(dtype)
+    q = scores[:, None, :]                     # one query per row; keys = the identity: scores as given
+    k = np.broadcast_to(np.eye(4, dtype=dtype), (len(scores), 4, 4))
+    v = np.broadcast_to(np.eye(4, dtype=dtype), (len(scores), 4, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            out, w = scaled_dot_product_attention(q, k, v, scale=1.0)
+    w = w[:, 0]
+    assert np.array_equal(out[:, 0], w)       # the values are the identity: the output is the weights
+    assert np.all((0 <= w) & (w <= 1)) and np.max(np.abs(w.sum(axis=1) - 1)) <= 2 * np.finfo(dtype).eps
+    assert np.array_equal(w[np.arange(len(w)), scores.argmax(axis=1)], w.max(axis=1))
 
 
 def test_need_weights_average_and_input_grad():

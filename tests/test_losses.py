@@ -311,6 +311,75 @@ def test_the_naive_formulas_do_fail_where_the_losses_do_not():
         assert CrossEntropyLoss()(z[None, :], np.array([1])) == pytest.approx(2000.0)
 
 
+WIDEST = [(np.float32, 3e38), (np.float64, 1.7e308)]
+
+
+@pytest.mark.parametrize("dtype, top", WIDEST, ids=["float32", "float64"])
+def test_cross_entropy_of_logits_further_apart_than_the_largest_float_is_exact(dtype, top):
+    z = np.array([[top, -top], [-top, top]], dtype=dtype)
+    right, wrong = CrossEntropyLoss(), CrossEntropyLoss()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):         # the shift's overflow to -inf included
+            assert right(z, np.array([0, 1])) == 0.0
+            assert wrong(z, np.array([1, 0])) == np.inf       # 2 top rounds to inf
+            grads = right.backward(), wrong.backward()
+    assert all(g.dtype == dtype for g in grads)
+    assert np.array_equal(grads[0], np.zeros((2, 2)))
+    assert np.array_equal(grads[1], np.array([[1.0, -1.0], [-1.0, 1.0]]) / 2)
+
+
+@pytest.mark.parametrize("dtype, low, high", [(np.float32, -45, 38.5), (np.float64, -300, 308)],
+                         ids=["float32", "float64"])
+def test_cross_entropy_raises_no_warning_anywhere_in_the_range_of_its_dtype(dtype, low, high):
+    magnitudes = np.logspace(low, high, 2000)
+    largest = np.finfo(dtype).max
+    with np.errstate(under="ignore"):          # the smallest magnitudes round to subnormals: intended
+        v = np.concatenate([-magnitudes[::-1], [0.0], magnitudes])
+        rows = np.stack([v, -v, np.roll(v, 1000), np.roll(v, -1000)], axis=1)
+        z = np.concatenate([rows, [[largest, -largest, 0.0, 1.0], [-largest, largest, 1.0, 0.0]]])
+        z = z.astype(dtype)
+    n, eps = len(z), np.finfo(dtype).eps
+    with np.errstate(all="ignore"):            # the reference, in float64; beyond z's range: inf
+        z64 = z.astype(np.float64)
+        reference = (np.logaddexp.reduce(z64, axis=1)[:, None] - z64).astype(dtype)
+    infinite_means = 0
+    for labels in [z.argmax(axis=1), z.argmin(axis=1), *(np.full(n, c) for c in range(4))]:
+        loss_fn = CrossEntropyLoss()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with np.errstate(all="raise"):     # overflow of the shift and of the sum, underflow included
+                loss = loss_fn(z, labels)
+                grad = loss_fn.backward()
+        expected = reference[np.arange(n), labels].astype(np.float64)
+        if np.isinf(expected).any():
+            assert loss == np.inf
+            infinite_means += 1
+        else:
+            with np.errstate(over="ignore"):
+                mean = np.mean(expected / 8192) * 8192     # the sum of the losses may overflow
+            assert np.isfinite(loss) and abs(loss - mean) <= 20 * eps * max(1.0, mean)
+        assert grad.dtype == dtype and np.all(np.isfinite(grad))
+        on_label = np.zeros(z.shape, dtype=bool)
+        on_label[np.arange(n), labels] = True
+        assert np.all(grad[on_label] <= 0) and np.all(grad[~on_label] >= 0)
+        assert np.max(np.abs(grad.sum(axis=1))) <= 4 * eps / n      # each row of P sums to 1
+    assert 0 < infinite_means < 6
+
+
+@pytest.mark.parametrize("dtype, v", [(np.float32, 1e38), (np.float64, 1e308)], ids=["float32", "float64"])
+def test_cross_entropy_mean_is_finite_where_the_losses_are_but_their_sum_overflows(dtype, v):
+    z = np.array([[v, -v / 2]] * 3 + [[0.0, 0.0]], dtype=dtype)    # losses 1.5 v (three times), log 2
+    labels = np.array([1, 1, 1, 0])
+    one = CrossEntropyLoss()(z[:1], labels[:1])
+    assert 3 * one > float(np.finfo(dtype).max)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            loss = CrossEntropyLoss()(z, labels)
+    assert loss == pytest.approx(0.75 * one + np.log(2) / 4, rel=2 * float(np.finfo(dtype).eps))
+
+
 # -- errors -------------------------------------------------------------------------------------------
 def message_of(call):
     with pytest.raises(ValueError) as info:
