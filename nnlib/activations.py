@@ -134,7 +134,7 @@ class LeakyReLU(_Elementwise):
     Derived in chapter 3, "Activations". The derivative is 1 where ``x > 0`` and
     ``negative_slope`` where ``x <= 0`` (at the kink ``x = 0`` it is
     ``negative_slope``, as in PyTorch). The backward pass reads the sign from the input
-    saved by ``forward`` (the output's sign would not do for a slope <= 0). Shapes,
+    saved by ``forward`` (the output's sign would not do for a slope < 0). Shapes,
     dtypes, ``input_grad`` and NaN as for ``Sigmoid``.
 
     Parameters
