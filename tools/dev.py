@@ -155,12 +155,12 @@ def install_chromium() -> tuple[str | None, str]:
 class Background:
     """A command started now and waited for later; its output is kept until then."""
 
-    def __init__(self, *cmd: str | Path) -> None:
+    def __init__(self, *cmd: str | Path, env: dict | None = None) -> None:
         self.cmd = [str(c) for c in cmd]
         self.start = time.perf_counter()
         self.output = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.output,
-                                        stderr=subprocess.STDOUT, text=True)
+                                        stderr=subprocess.STDOUT, text=True, env=env)
 
 
 class Steps:
@@ -308,11 +308,15 @@ def test(steps: Steps, rest: list[str]) -> None:
                                             editable=False)
     # The stand-in runs one notebook at a time, so it starts first and runs beside every other
     # step; the notebooks write only to temporary folders, so the two runs of a chapter do not
-    # meet. Its report comes last.
+    # meet. Its report comes last. It runs NumPy on one thread: beside the two pytest workers,
+    # BLAS threads of its own would wait on each other for cores the workers hold, and its
+    # outputs are not compared, so the thread count changes nothing it checks.
     colab_run = None
     if colab:
         print("\n=== every chapter as on Colab (tools/colab.py), beside the next steps", flush=True)
-        colab_run = Background(colab, "tools/colab.py")
+        one_thread = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                             "MKL_NUM_THREADS")}
+        colab_run = Background(colab, "tools/colab.py", env={**os.environ, **one_thread})
     else:
         steps.notes.append(f"SKIPPED the Colab stand-in: {colab_why_not}")
     try:
