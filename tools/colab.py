@@ -119,7 +119,9 @@ def run(path: Path, wheel: Path, content: Path) -> float:
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
-        client.execute()
+        # nbclient leaves running a kernel whose manager it was handed: shut it down here,
+        # or every notebook of a run keeps its kernel (and its memory) to the end
+        client.execute(cleanup_kc=True)
     except CellExecutionError as error:
         raise ColabFailure(str(error).splitlines()[-1]) from None
     found = problems(nb)

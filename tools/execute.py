@@ -88,7 +88,9 @@ def execute(path: Path) -> float:
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     try:
-        client.execute()
+        # nbclient leaves running a kernel whose manager it was handed: shut it down here,
+        # or every notebook of a run keeps its kernel (and its memory) to the end
+        client.execute(cleanup_kc=True)
     except CellExecutionError as e:
         failing = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                         and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
