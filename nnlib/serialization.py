@@ -241,6 +241,24 @@ def _generators(model, rng):
     return found
 
 
+def _checkpoint_arrays(model, optimizer_state, stopping=None):
+    """The arrays of a checkpoint, by name: the model's state dict (``"model.<key>"``),
+    the optimizer's state arrays (``"optimizer.<i>.<name>"``) and early stopping's best
+    weights (``"early_stopping.<key>"``, from its ``state_dict()``, ``stopping``); and
+    the optimizer's state that is not arrays (step counts), by parameter index."""
+    arrays = {f"model.{key}": array for key, array in model.state_dict().items()}
+    numbers: dict[int, dict] = {}
+    for i, entries in optimizer_state["state"].items():
+        for key, value in entries.items():
+            if isinstance(value, np.ndarray):
+                arrays[f"optimizer.{i}.{key}"] = value
+            else:
+                numbers.setdefault(i, {})[key] = value
+    for key, array in ((stopping or {}).get("best_state") or {}).items():
+        arrays[f"early_stopping.{key}"] = array
+    return arrays, numbers
+
+
 def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optimizer,
                     scheduler: LRScheduler | None = None, epoch: int = 1,
                     history: dict | None = None,
@@ -248,31 +266,24 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
                     early_stopping: EarlyStopping | None = None) -> Path | BinaryIO:
     """Save everything a run needs to go on exactly where it stopped, without pickle.
 
-    Derived in chapter 8, "Training". One ``.npz`` file (``.npz`` is appended as by
-    ``save``), written atomically as by ``save``: the model's state dict
-    (``"model.<key>"``), the optimizer's state arrays (``"optimizer.<i>.<name>"``) and,
-    as JSON in a ``uint8`` array ``"checkpoint"``: ``epoch``, ``history``, the
-    optimizer's class, hyperparameters and step counts, the scheduler's class and
-    ``state_dict()``, and the state (``bit_generator.state``) of ``rng`` and of the
-    generator of every module that has one (``Dropout.rng``), and early stopping's
-    ``state_dict()`` (its best weights as arrays ``"early_stopping.<key>"``). PyTorch
-    users save the same dict with ``torch.save``; ``fit(checkpoint=path)`` calls this
-    after every epoch.
+    Derived in chapter 8, "Training". One ``.npz`` file, written as ``save`` writes
+    one: the arrays of the model, the optimizer and early stopping (``"model.<key>"``,
+    ``"optimizer.<i>.<name>"``, ``"early_stopping.<key>"``), and a JSON record (a
+    ``uint8`` array ``"checkpoint"``) of ``epoch``, ``history``, the optimizer's class,
+    hyperparameters and step counts, the scheduler's class and ``state_dict()``, early
+    stopping's ``state_dict()`` without its weights, and the state of every generator of
+    the run (``rng`` and each ``Dropout.rng``). ``fit(checkpoint=path)`` calls this
+    after every epoch; PyTorch users save the same dict with ``torch.save``.
 
     Parameters
     ----------
     path : str, pathlib.Path or a binary file object open for writing
-    model : Module
-    optimizer : Optimizer
-    scheduler : LRScheduler, optional
+    model, optimizer, scheduler : Module, Optimizer and LRScheduler (optional)
     epoch : int, default 1
         The number of epochs completed, >= 1.
-    history : dict of name -> list of float, optional
-        The run's record so far (``fit``'s ``History``).
-    rng : numpy.random.Generator, optional
-        The generator of the run's shuffles (``fit``'s ``rng``).
-    early_stopping : EarlyStopping, optional
-        The run's early stopping (``fit``'s ``early_stopping``).
+    history, rng, early_stopping : optional
+        ``fit``'s record so far (its ``History``), the generator of its shuffles and
+        its early stopping.
 
     Returns
     -------
@@ -281,20 +292,11 @@ def save_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
     owner = "save_checkpoint"
     checks.instance(model, "model", owner, Module)
     state = checks.instance(optimizer, "optimizer", owner, Optimizer).state_dict()
-    arrays = {f"model.{key}": array for key, array in model.state_dict().items()}
-    numbers: dict[int, dict] = {}
-    for i, entries in state["state"].items():
-        for key, value in entries.items():
-            if isinstance(value, np.ndarray):
-                arrays[f"optimizer.{i}.{key}"] = value
-            else:
-                numbers.setdefault(i, {})[key] = value
-    stopping = None
-    if early_stopping is not None:
-        checks.instance(early_stopping, "early_stopping", owner, EarlyStopping)
-        stopping = early_stopping.state_dict()
-        for key, array in (stopping.pop("best_state") or {}).items():
-            arrays[f"early_stopping.{key}"] = array
+    stopping = None if early_stopping is None else checks.instance(
+        early_stopping, "early_stopping", owner, EarlyStopping).state_dict()
+    arrays, numbers = _checkpoint_arrays(model, state, stopping)
+    if stopping is not None:
+        del stopping["best_state"]                      # saved as arrays
     record = {"format": _FORMAT, "epoch": checks.positive_int(epoch, "epoch", owner),
               "history": {k: list(map(float, v)) for k, v in (history or {}).items()},
               "optimizer": {"class": type(optimizer).__name__, "state": numbers,
@@ -385,6 +387,35 @@ def _put(model, optimizer, scheduler, generators, states):
         generator.bit_generator.state = generator_states[name]
 
 
+def _saved_states(record, arrays):
+    """The states a checkpoint holds, as ``_states`` gives a run's, and early
+    stopping's best weights (an empty dict if it holds none)."""
+    states = ({key[6:]: a for key, a in arrays.items() if key.startswith("model.")},
+              _optimizer_state(record["optimizer"], arrays),
+              (record["scheduler"] or {}).get("state"), record["generators"])
+    best = {key[15:]: array for key, array in arrays.items()
+            if key.startswith("early_stopping.")}
+    return states, best
+
+
+def _check_same_run(record, optimizer, scheduler, generators, early_stopping, name):
+    """Refuse (``ValueError``, naming the file ``name``) a checkpoint whose record
+    describes another run than these pieces: another optimizer or scheduler class,
+    other generators, or early stopping's state where the run has none, or the other
+    way round."""
+    stops = [record["early_stopping"] is not None, early_stopping is not None]
+    run = ("optimizer {}, scheduler {}, generators {}" + ", {}early stopping"
+           * any(stops)).format
+    saved = run(record["optimizer"]["class"], (record["scheduler"] or {}).get("class"),
+                sorted(record["generators"]), "" if stops[0] else "no ")
+    own = run(type(optimizer).__name__, scheduler and type(scheduler).__name__,
+              sorted(generators), "" if stops[1] else "no ")
+    if saved != own:
+        checks.fail(ValueError, "load_checkpoint", name,
+                    f"a checkpoint of a run with {own}", f"one with {saved}",
+                    "build the pieces of the run as it did")
+
+
 def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optimizer,
                     scheduler: LRScheduler | None = None,
                     rng: np.random.Generator | None = None,
@@ -392,15 +423,12 @@ def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
     """Load a checkpoint written by ``save_checkpoint`` into the pieces of a run, in
     place; return ``(epoch, history)``, the epochs completed and the record so far.
 
-    Derived in chapter 8, "Training". ``model``, ``optimizer``, ``scheduler`` and
-    ``rng`` must be built as the run that wrote the checkpoint built them (the same
-    architecture, dtype and classes; their initial values do not matter); every
-    generator of the run (``rng`` and each ``Dropout.rng``) is set to its saved
-    state. The file is checked as ``load`` checks one, before any array is read; a
-    checkpoint of another model, optimizer class, scheduler class or set of generators,
-    or with early stopping's state for a run without it or the other way round, is
-    refused with a ``ValueError`` naming the file and what differs. All or nothing:
-    if any piece refuses its state, the others are put back.
+    Derived in chapter 8, "Training". The pieces must be built as the run that wrote
+    the checkpoint built them (architecture, dtype, classes, generators, early stopping
+    or none); their initial values do not matter, and every generator is set to its
+    saved state. The file is checked as ``load`` checks one, before any array is read;
+    another run's checkpoint is refused with a ``ValueError`` naming the file and what
+    differs. All or nothing: if any piece refuses its state, the others are put back.
 
     Parameters
     ----------
@@ -425,22 +453,9 @@ def load_checkpoint(path: str | Path | BinaryIO, model: Module, optimizer: Optim
         _check_fit(found, _expected(found, model, optimizer), name, owner,
                    "the state of this model and optimizer")
     arrays = _read_npz(path, name, check, owner)
-    stops = [record["early_stopping"] is not None, early_stopping is not None]
-    run = ("optimizer {}, scheduler {}, generators {}" + ", {}early stopping"
-           * any(stops)).format
-    saved = run(record["optimizer"]["class"], (record["scheduler"] or {}).get("class"),
-                sorted(record["generators"]), "" if stops[0] else "no ")
-    own = run(type(optimizer).__name__, scheduler and type(scheduler).__name__,
-              sorted(generators), "" if stops[1] else "no ")
-    if saved != own:
-        checks.fail(ValueError, owner, name, f"a checkpoint of a run with {own}",
-                    f"one with {saved}", "build the pieces of the run as it did")
+    _check_same_run(record, optimizer, scheduler, generators, early_stopping, name)
     before = _states(model, optimizer, scheduler, generators)
-    states = ({key[6:]: a for key, a in arrays.items() if key.startswith("model.")},
-              _optimizer_state(record["optimizer"], arrays),
-              (record["scheduler"] or {}).get("state"), record["generators"])
-    best = {key[15:]: array for key, array in arrays.items()
-            if key.startswith("early_stopping.")}                  # the best weights
+    states, best = _saved_states(record, arrays)
     try:
         _put(model, optimizer, scheduler, generators, states)
         if early_stopping is not None:     # last: it changes nothing if it refuses
