@@ -7,6 +7,7 @@ import pytest
 
 from nnlib import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, gradcheck
 from nnlib.activations import _Elementwise
+from whole_range import DTYPE_RANGES, no_warning, rows_across_the_range
 
 ELEMENTWISE = [Sigmoid, Tanh, ReLU, LeakyReLU, lambda: LeakyReLU(0.3), lambda: LeakyReLU(-0.2),
                lambda: LeakyReLU(negative_slope=1.5)]
@@ -130,26 +131,17 @@ def test_sigmoid_raises_no_warning_anywhere_in_the_range_of_its_dtype(dtype, low
     assert y[0] == 0 and y[-1] == 1 and np.all(np.diff(y) >= 0) and np.all(np.isfinite(dx))
 
 
-@pytest.mark.parametrize("dtype, low, high", [(np.float32, -45, 38.5), (np.float64, -300, 308)],
-                         ids=["float32", "float64"])
+@DTYPE_RANGES
 @pytest.mark.parametrize("dim", [-1, 0])
 def test_softmax_raises_no_warning_anywhere_in_the_range_of_its_dtype(dtype, low, high, dim):
-    magnitudes = np.logspace(low, high, 2000)
-    largest = np.finfo(dtype).max
-    with np.errstate(under="ignore"):          # the smallest magnitudes round to subnormals: intended
-        v = np.concatenate([-magnitudes[::-1], [0.0], magnitudes])
-        rows = np.stack([v, -v, np.roll(v, 1000), np.roll(v, -1000)], axis=1)
-        x = np.concatenate([rows, [[largest, -largest, 0.0, 1.0], [-largest, largest, 1.0, 0.0]]])
-        x = x.astype(dtype)
+    x = rows_across_the_range(dtype, low, high)
     if dim == 0:
         x = np.ascontiguousarray(x.T)
     g = np.cos(np.arange(x.size, dtype=dtype)).reshape(x.shape)
     layer = Softmax(dim=dim)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):         # overflow of the shift and underflow included
-            y = layer(x)
-            dx = layer.backward(g)
+    with no_warning():                         # overflow of the shift and underflow included
+        y = layer(x)
+        dx = layer.backward(g)
     assert y.dtype == dx.dtype == dtype
     assert np.all((0 <= y) & (y <= 1)) and np.all(np.isfinite(dx))
     assert np.max(np.abs(y.sum(axis=dim) - 1)) <= 2 * np.finfo(dtype).eps

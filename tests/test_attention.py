@@ -11,6 +11,7 @@ from nnlib import (GELU, Embedding, LayerNorm, Module, MultiheadAttention, gradi
                    numerical_gradient, relative_error, scaled_dot_product_attention,
                    scaled_dot_product_attention_backward)
 import recorded
+from whole_range import DTYPE_RANGES, no_warning, rows_across_the_range
 from attention_reference import (EMBEDDING_CASES, GELU_CASES, LAYERNORM_CASES, MHA_CASES,
                                  SDPA_CASES, cases)
 
@@ -361,22 +362,14 @@ def test_scores_further_apart_than_the_largest_float_give_exact_weights_without_
     assert all(np.all(np.isfinite(grad)) for grad in grads)
 
 
-@pytest.mark.parametrize("dtype, low, high", [(np.float32, -45, 38.5), (np.float64, -300, 308)],
-                         ids=["float32", "float64"])
+@DTYPE_RANGES
 def test_attention_weights_raise_no_warning_anywhere_in_the_range_of_the_dtype(dtype, low, high):
-    magnitudes = np.logspace(low, high, 2000)
-    largest = np.finfo(dtype).max
-    with np.errstate(under="ignore"):          # the smallest magnitudes round to subnormals: intended
-        s = np.concatenate([-magnitudes[::-1], [0.0], magnitudes])
-        rows = np.stack([s, -s, np.roll(s, 1000), np.roll(s, -1000)], axis=1)
-        scores = np.concatenate([rows, [[largest, -largest, 0.0, 1.0]]]).astype(dtype)
+    scores = rows_across_the_range(dtype, low, high)
     q = scores[:, None, :]                     # one query per row; keys = the identity: scores as given
     k = np.broadcast_to(np.eye(4, dtype=dtype), (len(scores), 4, 4))
     v = np.broadcast_to(np.eye(4, dtype=dtype), (len(scores), 4, 4))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            out, w = scaled_dot_product_attention(q, k, v, scale=1.0)
+    with no_warning():
+        out, w = scaled_dot_product_attention(q, k, v, scale=1.0)
     w = w[:, 0]
     assert np.array_equal(out[:, 0], w)       # the values are the identity: the output is the weights
     assert np.all((0 <= w) & (w <= 1)) and np.max(np.abs(w.sum(axis=1) - 1)) <= 2 * np.finfo(dtype).eps

@@ -7,6 +7,7 @@ import pytest
 
 from nnlib import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, Module,
                    Sequential, Linear, Sigmoid, gradcheck, numerical_gradient)
+from whole_range import DTYPE_RANGES, no_warning, rows_across_the_range
 
 LOSSES = [MSELoss, L1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss]
 EPSILON = float(np.float32(1e-12))        # PyTorch's cap of p (1 - p) in BCELoss's backward pass (a C float)
@@ -329,16 +330,9 @@ def test_cross_entropy_of_logits_further_apart_than_the_largest_float_is_exact(d
     assert np.array_equal(grads[1], np.array([[1.0, -1.0], [-1.0, 1.0]]) / 2)
 
 
-@pytest.mark.parametrize("dtype, low, high", [(np.float32, -45, 38.5), (np.float64, -300, 308)],
-                         ids=["float32", "float64"])
+@DTYPE_RANGES
 def test_cross_entropy_raises_no_warning_anywhere_in_the_range_of_its_dtype(dtype, low, high):
-    magnitudes = np.logspace(low, high, 2000)
-    largest = np.finfo(dtype).max
-    with np.errstate(under="ignore"):          # the smallest magnitudes round to subnormals: intended
-        v = np.concatenate([-magnitudes[::-1], [0.0], magnitudes])
-        rows = np.stack([v, -v, np.roll(v, 1000), np.roll(v, -1000)], axis=1)
-        z = np.concatenate([rows, [[largest, -largest, 0.0, 1.0], [-largest, largest, 1.0, 0.0]]])
-        z = z.astype(dtype)
+    z = rows_across_the_range(dtype, low, high)
     n, eps = len(z), np.finfo(dtype).eps
     with np.errstate(all="ignore"):            # the reference, in float64; beyond z's range: inf
         z64 = z.astype(np.float64)
@@ -346,11 +340,9 @@ def test_cross_entropy_raises_no_warning_anywhere_in_the_range_of_its_dtype(dtyp
     infinite_means = 0
     for labels in [z.argmax(axis=1), z.argmin(axis=1), *(np.full(n, c) for c in range(4))]:
         loss_fn = CrossEntropyLoss()
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            with np.errstate(all="raise"):     # overflow of the shift and of the sum, underflow included
-                loss = loss_fn(z, labels)
-                grad = loss_fn.backward()
+        with no_warning():                     # overflow of the shift and of the sum, underflow included
+            loss = loss_fn(z, labels)
+            grad = loss_fn.backward()
         expected = reference[np.arange(n), labels].astype(np.float64)
         if np.isinf(expected).any():
             assert loss == np.inf
