@@ -4,8 +4,8 @@ Neural Networks from Scratch. Each name below is derived in the chapter its
 docstring names."""
 
 from . import checks
-from .book import add_to_class
 from .module import Parameter, Module
+from .book import add_to_class
 from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
 from .activations import Sigmoid, Tanh, ReLU, LeakyReLU, Softmax
 from .linear import Linear
@@ -20,7 +20,7 @@ from .lr_scheduler import (LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
 from .clip_grad import clip_grad_norm_
 from .data import train_val_split, Standardizer, DataLoader
 from .metrics import accuracy
-from .training import Loss, predict, evaluate, History, fit
+from .training import Loss, History, fit, predict, evaluate
 from .callbacks import Callback, plot_history, EarlyStopping, EpochPrinter, ProgressBar
 from .serialization import save, load, save_checkpoint, load_checkpoint
 from .dropout import Dropout
@@ -40,7 +40,7 @@ from .bridge import register_converter, to_torch, from_torch, register_layer
 
 __version__ = "0.1.0"
 
-__all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
+__all__ = ["Parameter", "Module", "add_to_class", "numerical_gradient",
            "relative_error", "gradient_errors", "gradcheck", "Sigmoid", "Tanh", "ReLU",
            "LeakyReLU", "Softmax", "Linear", "xavier_uniform", "xavier_normal",
            "he_uniform", "he_normal", "MSELoss", "L1Loss", "HuberLoss", "BCELoss",
@@ -48,8 +48,8 @@ __all__ = ["add_to_class", "Parameter", "Module", "numerical_gradient",
            "ModuleDict", "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "OneCycleLR", "ReduceLROnPlateau", "clip_grad_norm_", "train_val_split",
-           "Standardizer", "DataLoader", "accuracy", "Loss", "predict", "evaluate",
-           "History", "fit", "Callback", "plot_history", "EarlyStopping",
+           "Standardizer", "DataLoader", "accuracy", "Loss", "History", "fit",
+           "predict", "evaluate", "Callback", "plot_history", "EarlyStopping",
            "EpochPrinter", "ProgressBar", "save", "load", "save_checkpoint",
            "load_checkpoint", "Dropout", "BatchNorm1d", "BatchNorm2d",
            "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor",
