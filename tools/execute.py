@@ -13,6 +13,7 @@ A cell tagged ``raises-exception`` may raise: it demonstrates an error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,9 @@ from nbclient.exceptions import CellExecutionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import export  # noqa: E402  (tools/export.py)
+import numerics  # noqa: E402  (tools/numerics.py)
+
+numerics.pin(os.environ)   # the kernels below inherit it: one floating-point path everywhere
 
 ROOT = Path(__file__).resolve().parent.parent
 CELL_TIMEOUT = 600
