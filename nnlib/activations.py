@@ -12,33 +12,7 @@ from nnlib.module import Module
 __all__ = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax"]
 
 
-class _Elementwise(Module):
-    """An activation applied entry by entry, y = phi(x), and its backward pass.
-
-    Derived in chapter 3, "Activations". A subclass writes ``forward``, which saves the
-    array that phi' needs (x, or y when phi' is a function of y), and ``_derivative``,
-    which returns phi'(x) computed from that array, as a new array.
-    """
-
-    def backward(self, grad_output: np.ndarray,
-                 input_grad: bool = True) -> np.ndarray | None:
-        """dL/dx = dL/dy * phi'(x), entry by entry."""
-        if not input_grad:
-            return None
-        saved, = self.saved             # x or y: either has the shape and dtype of y
-        checks.gradient(grad_output, self, saved.shape, saved.dtype)
-        grad_input = self._derivative(saved)
-        grad_input *= grad_output
-        return grad_input
-
-    def _derivative(self, saved: np.ndarray) -> np.ndarray:
-        """phi'(x), a new array, from what ``forward`` saved; each activation writes
-        its own."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement "
-                                  "_derivative()")
-
-
-class Sigmoid(_Elementwise):
+class Sigmoid(Module):
     """The logistic sigmoid, elementwise: ``y = 1 / (1 + exp(-x))``, with values in
     [0, 1].
 
@@ -62,11 +36,15 @@ class Sigmoid(_Elementwise):
     a NaN is caught there.
     """
 
-    def _derivative(self, y: np.ndarray) -> np.ndarray:
-        """sigma'(x) = y (1 - y), from the saved output y = sigma(x)."""
-        d = 1 - y
-        d *= y
-        return d
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """dL/dx = dL/dy * y (1 - y), entry by entry, with the output y = sigma(x) saved
+        by ``forward``."""
+        if not input_grad:
+            return None
+        y, = self.saved
+        checks.gradient(grad_output, self, y.shape, y.dtype)
+        return grad_output * (y * (1 - y))      # G * sigma'(x)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = exp(min(x, 0)) / (1 + exp(-|x|)), the sigmoid in a form that cannot
@@ -81,6 +59,33 @@ class Sigmoid(_Elementwise):
         y /= e                              # divided by 1 + exp(-|x|), between 1 and 2
         self.save_for_backward(y)
         return y
+
+
+class _Elementwise(Module):
+    """An activation applied entry by entry, y = phi(x), and its backward pass.
+
+    Derived in chapter 3, "Activations". A subclass writes ``forward``, which saves the
+    array that phi' needs (x, or y when phi' is a function of y), and ``_derivative``,
+    which returns phi'(x) computed from that array, as a new array. Tanh, ReLU and
+    LeakyReLU derive from it; Sigmoid writes the same backward pass out in full.
+    """
+
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """dL/dx = dL/dy * phi'(x), entry by entry."""
+        if not input_grad:
+            return None
+        saved, = self.saved             # x or y: either has the shape and dtype of y
+        checks.gradient(grad_output, self, saved.shape, saved.dtype)
+        grad_input = self._derivative(saved)
+        grad_input *= grad_output
+        return grad_input
+
+    def _derivative(self, saved: np.ndarray) -> np.ndarray:
+        """phi'(x), a new array, from what ``forward`` saved; each activation writes
+        its own."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement "
+                                  "_derivative()")
 
 
 class Tanh(_Elementwise):
