@@ -5,8 +5,8 @@ docstring names."""
 
 from . import checks
 from .module import Parameter, Module
-from .book import add_to_class
 from .gradcheck import numerical_gradient, relative_error, gradient_errors, gradcheck
+from .book import add_to_class
 from .activations import Sigmoid, Tanh, ReLU, LeakyReLU, Softmax
 from .linear import Linear
 from .init import xavier_uniform, xavier_normal, he_uniform, he_normal
@@ -40,8 +40,8 @@ from .bridge import register_converter, to_torch, from_torch, register_layer
 
 __version__ = "0.1.0"
 
-__all__ = ["Parameter", "Module", "add_to_class", "numerical_gradient",
-           "relative_error", "gradient_errors", "gradcheck", "Sigmoid", "Tanh", "ReLU",
+__all__ = ["Parameter", "Module", "numerical_gradient", "relative_error",
+           "gradient_errors", "gradcheck", "add_to_class", "Sigmoid", "Tanh", "ReLU",
            "LeakyReLU", "Softmax", "Linear", "xavier_uniform", "xavier_normal",
            "he_uniform", "he_normal", "MSELoss", "L1Loss", "HuberLoss", "BCELoss",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "Sequential", "ModuleList",

@@ -13,7 +13,7 @@ __all__ = ["numerical_gradient", "relative_error", "gradient_errors", "gradcheck
 
 
 if TYPE_CHECKING:                       # for the type hints only
-    from nnlib.module import Module
+    from nnlib.module import Module, Parameter
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray,
@@ -101,11 +101,7 @@ def gradient_errors(module: "Module", x: np.ndarray, target: np.ndarray | None =
     """
     x = np.array(x)                         # a copy: it is perturbed in place
     params = dict(module.named_parameters())
-    for name, array in [("input", x)] + [(n, p.data) for n, p in params.items()]:
-        if array.dtype != np.float64:
-            checks.fail(ValueError, "gradient_errors", name,
-                        "float64, whose digits the check needs", array.dtype.name,
-                        "call module.to(np.float64) and pass a float64 input")
+    _require_float64(x, params)             # the check needs float64 digits
     is_loss = target is not None
     if is_loss:
         def scalar():
@@ -132,6 +128,15 @@ def gradient_errors(module: "Module", x: np.ndarray, target: np.ndarray | None =
     numerical.update({name: numerical_gradient(scalar, p.data, h)
                       for name, p in params.items()})
     return {name: relative_error(analytic[name], numerical[name]) for name in analytic}
+
+
+def _require_float64(x: np.ndarray, params: dict[str, "Parameter"]) -> None:
+    """A ``ValueError`` unless the input and every parameter are float64."""
+    for name, array in [("input", x)] + [(n, p.data) for n, p in params.items()]:
+        if array.dtype != np.float64:
+            checks.fail(ValueError, "gradient_errors", name,
+                        "float64, whose digits the check needs", array.dtype.name,
+                        "call module.to(np.float64) and pass a float64 input")
 
 
 def gradcheck(module: "Module", x: np.ndarray, target: np.ndarray | None = None,
