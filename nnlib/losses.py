@@ -77,6 +77,7 @@ class MSELoss(Module):
         self.save_for_backward(diff)
         return float(np.vdot(diff, diff)) / diff.size
 
+    # no argument, as PyTorch's loss.backward(): not Module.backward's signature
     def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dprediction = 2 (prediction - target) / n; a ``RuntimeError`` before any
         forward pass."""
