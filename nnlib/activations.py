@@ -44,7 +44,10 @@ class Sigmoid(Module):
             return None
         y, = self.saved
         checks.gradient(grad_output, self, y.shape, y.dtype)
-        return grad_output * (y * (1 - y))      # G * sigma'(x)
+        grad_input = 1 - y                      # sigma'(x) = y (1 - y), one new array
+        grad_input *= y
+        grad_input *= grad_output               # G * sigma'(x)
+        return grad_input
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = exp(min(x, 0)) / (1 + exp(-|x|)), the sigmoid in a form that cannot
