@@ -29,12 +29,12 @@ from .conv import conv_output_size, Conv2d
 from .pooling import MaxPool2d, AvgPool2d
 from .flatten import Flatten
 from .autograd import Tensor, unbroadcast, no_grad, is_grad_enabled
+from .attention import (scaled_dot_product_attention,
+    scaled_dot_product_attention_backward, MultiheadAttention)
 from .embedding import (Embedding, SinusoidalPositionalEncoding,
     LearnedPositionalEncoding)
 from .normalization import LayerNorm
 from .gelu import erf, GELU
-from .attention import (scaled_dot_product_attention,
-    scaled_dot_product_attention_backward, MultiheadAttention)
 from .transformer import TransformerBlock, TransformerLM
 from .bridge import register_converter, to_torch, from_torch, register_layer
 
@@ -53,11 +53,10 @@ __all__ = ["Parameter", "Module", "numerical_gradient", "relative_error",
            "EpochPrinter", "ProgressBar", "save", "load", "save_checkpoint",
            "load_checkpoint", "Dropout", "BatchNorm1d", "BatchNorm2d",
            "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor",
-           "unbroadcast", "no_grad", "is_grad_enabled", "Embedding",
+           "unbroadcast", "no_grad", "is_grad_enabled", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_backward", "MultiheadAttention", "Embedding",
            "SinusoidalPositionalEncoding", "LearnedPositionalEncoding", "LayerNorm",
-           "erf", "GELU", "scaled_dot_product_attention",
-           "scaled_dot_product_attention_backward", "MultiheadAttention",
-           "TransformerBlock", "TransformerLM", "NeuralNetClassifier",
+           "erf", "GELU", "TransformerBlock", "TransformerLM", "NeuralNetClassifier",
            "NeuralNetRegressor", "register_converter", "to_torch", "from_torch",
            "register_layer"]
 
