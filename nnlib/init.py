@@ -41,7 +41,8 @@ def xavier_uniform(fan_in: int, fan_out: int,
     whose activation has slope 1 at 0 (the identity, or tanh near 0); U[-a, a] has
     variance a^2 / 3. Through a deep stack of tanh layers the signal still shrinks
     (chapter 4 measures it). With he_uniform, or these weights times 5/3, the forward
-    signal stays level, while the gradient still grows by a few percent per layer.
+    signal settles after a few layers, while the gradient still grows by a few percent
+    per layer.
 
     Parameters
     ----------
