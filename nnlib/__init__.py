@@ -20,7 +20,7 @@ from .lr_scheduler import (LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR
 from .clip_grad import clip_grad_norm_
 from .data import train_val_split, Standardizer, DataLoader
 from .metrics import accuracy
-from .training import Loss, History, fit, predict, evaluate
+from .training import Loss, predict, evaluate, History, fit
 from .callbacks import Callback, plot_history, EarlyStopping, EpochPrinter, ProgressBar
 from .serialization import save, load, save_checkpoint, load_checkpoint
 from .dropout import Dropout
@@ -48,8 +48,8 @@ __all__ = ["Parameter", "Module", "numerical_gradient", "relative_error",
            "ModuleDict", "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR",
            "OneCycleLR", "ReduceLROnPlateau", "clip_grad_norm_", "train_val_split",
-           "Standardizer", "DataLoader", "accuracy", "Loss", "History", "fit",
-           "predict", "evaluate", "Callback", "plot_history", "EarlyStopping",
+           "Standardizer", "DataLoader", "accuracy", "Loss", "predict", "evaluate",
+           "History", "fit", "Callback", "plot_history", "EarlyStopping",
            "EpochPrinter", "ProgressBar", "save", "load", "save_checkpoint",
            "load_checkpoint", "Dropout", "BatchNorm1d", "BatchNorm2d",
            "conv_output_size", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten", "Tensor",

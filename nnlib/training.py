@@ -19,7 +19,7 @@ from nnlib.module import Module
 from nnlib.optim import Optimizer
 from nnlib.serialization import load_checkpoint, save_checkpoint
 
-__all__ = ["Loss", "History", "fit", "predict", "evaluate"]
+__all__ = ["Loss", "predict", "evaluate", "History", "fit"]
 
 
 class Loss(Protocol):
@@ -49,114 +49,6 @@ def _modes_kept(model):
     finally:
         for module, mode in modes:
             module.training = mode
-
-
-class History(Callback, dict):
-    """What ``fit`` records: a dict from names to lists holding one float per epoch.
-
-    Derived in chapter 8, "Training". The keys are ``"loss"`` (the training loss), one
-    key per metric (e.g. ``"accuracy"``), then, with validation data, ``"val_loss"`` and
-    ``"val_<metric>"``, then ``"lr"``, the optimizer's learning rate during the epoch
-    (at its last step, if something changed it within the epoch). Entry e - 1 of every
-    list belongs to epoch e: epochs are counted from 1, as ``fit`` prints them. A
-    ``Callback`` whose ``on_epoch_end`` appends the epoch's logs; ``fit`` makes one for
-    every run and returns it.
-
-    Attributes
-    ----------
-    epochs : int
-        The number of epochs run.
-    best_epoch : int or None
-        With early stopping: the epoch (counted from 1) with the best monitored value,
-        whose weights were restored; that value is
-        ``history[monitor][history.best_epoch - 1]``. None otherwise.
-    stopped_early : bool
-        True if a callback (early stopping) ended training before the requested number
-        of epochs.
-    """
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.best_epoch: int | None = None
-        self.stopped_early = False
-
-    @property
-    def epochs(self) -> int:
-        return len(next(iter(self.values()), []))
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        """Append each value of the epoch to its list."""
-        for name, value in (logs or {}).items():
-            self.setdefault(name, []).append(value)
-
-    def __repr__(self):
-        best = "" if self.best_epoch is None else f", best_epoch={self.best_epoch}"
-        return (f"History(epochs={self.epochs}, keys={list(self)}{best}, "
-                f"stopped_early={self.stopped_early})")
-
-
-def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
-        y: np.ndarray, epochs: int, batch_size: int | None = 32,
-        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-        metrics: dict[str, Callable] | list[Callable] | None = None,
-        shuffle: bool = True, rng: np.random.Generator | int | None = None,
-        scheduler: LRScheduler | None = None, callbacks: list[Callback] | None = None,
-        early_stopping: EarlyStopping | None = None, verbose: bool | int = False,
-        checkpoint: str | Path | None = None,
-        resume_from: str | Path | None = None) -> History:
-    """Train ``model`` on mini-batches of (X, y); return the ``History`` of the run.
-
-    Derived in chapter 8, "Training": each epoch takes a step per mini-batch, then
-    evaluates ``validation_data``, steps the scheduler and calls the callbacks. The
-    history holds one float per epoch for ``loss``, every metric, ``val_*`` and ``lr``.
-    A NaN or infinite output, loss or weight raises ``FloatingPointError`` and puts
-    back the weights of the last complete epoch.
-
-    Parameters
-    ----------
-    model, loss_fn, optimizer : Module, Loss, Optimizer
-        The optimizer's parameters: all the model's, or some (the rest stay frozen).
-    X, y, validation_data : numpy.ndarray, numpy.ndarray, tuple, optional
-        Training inputs (finite) and targets of shape (N, ...); (X_val, y_val).
-    epochs, batch_size : int, int or None
-        Passes over the data; samples per step (default 32; None: all of them).
-    metrics : dict or list, optional
-        Functions ``f(y_true, y_pred)``, as for ``evaluate``, by name or in a list.
-    shuffle, rng : bool, numpy.random.Generator or int or None
-        A new order every epoch (default True) from this generator, or seed.
-    scheduler, callbacks, early_stopping : LRScheduler, list, EarlyStopping, optional
-        ``OneCycleLR`` steps per batch, the others per epoch (``ReduceLROnPlateau``
-        with the validation loss); ``early_stopping`` is one more callback.
-    verbose : bool or int
-        0 (default): silent; 1: ``ProgressBar`` (tqdm; else as 2); 2: ``EpochPrinter``.
-    checkpoint, resume_from : str or pathlib.Path, optional
-        Save the whole run after every epoch, ``early_stopping``'s state included
-        (``save_checkpoint``); go on from such a file, bit for bit as the
-        uninterrupted run (``load_checkpoint``).
-    """
-    metrics, keys = _fit_arguments(model, optimizer, X, y, epochs, batch_size,
-                                   validation_data, metrics)
-    callbacks = _callbacks(callbacks, early_stopping, verbose)
-    loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, rng=rng)
-    run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data, scheduler)
-    start = 0 if resume_from is None else run.resume(resume_from, epochs,
-                                                     early_stopping)
-    params = dict(epochs=epochs, steps=len(loader), verbose=verbose, metrics=keys)
-    hooks = _Hooks([*callbacks, run.history], model, run.history, params)
-    with _modes_kept(model), np.errstate(over="ignore", invalid="ignore"):
-        hooks("on_train_begin")
-        for epoch in range(start + 1, epochs + 1):
-            run.train_epoch(epoch, hooks)
-            logs = run.end_epoch(epoch)          # weights, validation data, scheduler
-            hooks("on_epoch_end", epoch, logs)
-            if checkpoint is not None:
-                save_checkpoint(checkpoint, model, optimizer, scheduler, epoch,
-                                run.history, loader.rng, early_stopping)
-            if hooks.stop_training:
-                run.history.stopped_early = epoch < epochs
-                break
-        hooks("on_train_end", logs)
-    return run.history
 
 
 def predict(model: Module, X: np.ndarray,
@@ -479,3 +371,111 @@ class _Hooks:
     def stop_training(self):
         """Whether a callback asked to end training."""
         return any(callback.stop_training for callback in self.callbacks)
+
+
+class History(Callback, dict):
+    """What ``fit`` records: a dict from names to lists holding one float per epoch.
+
+    Derived in chapter 8, "Training". The keys are ``"loss"`` (the training loss), one
+    key per metric (e.g. ``"accuracy"``), then, with validation data, ``"val_loss"`` and
+    ``"val_<metric>"``, then ``"lr"``, the optimizer's learning rate during the epoch
+    (at its last step, if something changed it within the epoch). Entry e - 1 of every
+    list belongs to epoch e: epochs are counted from 1, as ``fit`` prints them. A
+    ``Callback`` whose ``on_epoch_end`` appends the epoch's logs; ``fit`` makes one for
+    every run and returns it.
+
+    Attributes
+    ----------
+    epochs : int
+        The number of epochs run.
+    best_epoch : int or None
+        With early stopping: the epoch (counted from 1) with the best monitored value,
+        whose weights were restored; that value is
+        ``history[monitor][history.best_epoch - 1]``. None otherwise.
+    stopped_early : bool
+        True if a callback (early stopping) ended training before the requested number
+        of epochs.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.best_epoch: int | None = None
+        self.stopped_early = False
+
+    @property
+    def epochs(self) -> int:
+        return len(next(iter(self.values()), []))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Append each value of the epoch to its list."""
+        for name, value in (logs or {}).items():
+            self.setdefault(name, []).append(value)
+
+    def __repr__(self):
+        best = "" if self.best_epoch is None else f", best_epoch={self.best_epoch}"
+        return (f"History(epochs={self.epochs}, keys={list(self)}{best}, "
+                f"stopped_early={self.stopped_early})")
+
+
+def fit(model: Module, loss_fn: Loss, optimizer: Optimizer, X: np.ndarray,
+        y: np.ndarray, epochs: int, batch_size: int | None = 32,
+        validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+        metrics: dict[str, Callable] | list[Callable] | None = None,
+        shuffle: bool = True, rng: np.random.Generator | int | None = None,
+        scheduler: LRScheduler | None = None, callbacks: list[Callback] | None = None,
+        early_stopping: EarlyStopping | None = None, verbose: bool | int = False,
+        checkpoint: str | Path | None = None,
+        resume_from: str | Path | None = None) -> History:
+    """Train ``model`` on mini-batches of (X, y); return the ``History`` of the run.
+
+    Derived in chapter 8, "Training": each epoch takes a step per mini-batch, then
+    evaluates ``validation_data``, steps the scheduler and calls the callbacks. The
+    history holds one float per epoch for ``loss``, every metric, ``val_*`` and ``lr``.
+    A NaN or infinite output, loss or weight raises ``FloatingPointError`` and puts
+    back the weights of the last complete epoch.
+
+    Parameters
+    ----------
+    model, loss_fn, optimizer : Module, Loss, Optimizer
+        The optimizer's parameters: all the model's, or some (the rest stay frozen).
+    X, y, validation_data : numpy.ndarray, numpy.ndarray, tuple, optional
+        Training inputs (finite) and targets of shape (N, ...); (X_val, y_val).
+    epochs, batch_size : int, int or None
+        Passes over the data; samples per step (default 32; None: all of them).
+    metrics : dict or list, optional
+        Functions ``f(y_true, y_pred)``, as for ``evaluate``, by name or in a list.
+    shuffle, rng : bool, numpy.random.Generator or int or None
+        A new order every epoch (default True) from this generator, or seed.
+    scheduler, callbacks, early_stopping : LRScheduler, list, EarlyStopping, optional
+        ``OneCycleLR`` steps per batch, the others per epoch (``ReduceLROnPlateau``
+        with the validation loss); ``early_stopping`` is one more callback.
+    verbose : bool or int
+        0 (default): silent; 1: ``ProgressBar`` (tqdm; else as 2); 2: ``EpochPrinter``.
+    checkpoint, resume_from : str or pathlib.Path, optional
+        Save the whole run after every epoch, ``early_stopping``'s state included
+        (``save_checkpoint``); go on from such a file, bit for bit as the
+        uninterrupted run (``load_checkpoint``).
+    """
+    metrics, keys = _fit_arguments(model, optimizer, X, y, epochs, batch_size,
+                                   validation_data, metrics)
+    callbacks = _callbacks(callbacks, early_stopping, verbose)
+    loader = DataLoader(X, y, batch_size=batch_size, shuffle=shuffle, rng=rng)
+    run = _Run(model, loss_fn, optimizer, loader, metrics, validation_data, scheduler)
+    start = 0 if resume_from is None else run.resume(resume_from, epochs,
+                                                     early_stopping)
+    params = dict(epochs=epochs, steps=len(loader), verbose=verbose, metrics=keys)
+    hooks = _Hooks([*callbacks, run.history], model, run.history, params)
+    with _modes_kept(model), np.errstate(over="ignore", invalid="ignore"):
+        hooks("on_train_begin")
+        for epoch in range(start + 1, epochs + 1):
+            run.train_epoch(epoch, hooks)
+            logs = run.end_epoch(epoch)          # weights, validation data, scheduler
+            hooks("on_epoch_end", epoch, logs)
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, model, optimizer, scheduler, epoch,
+                                run.history, loader.rng, early_stopping)
+            if hooks.stop_training:
+                run.history.stopped_early = epoch < epochs
+                break
+        hooks("on_train_end", logs)
+    return run.history
