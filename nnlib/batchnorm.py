@@ -52,35 +52,47 @@ class _BatchNorm(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
+    def _check_input(self, x: np.ndarray) -> int:
+        """Check x's shape and dtype; return M, the values per channel, refusing M <= 1
+        where the batch's statistics are used."""
+        checks.array(x, "x", self, shape=(None, self.num_features, *self._pixels),
+                     dtype=self._dtype())
+        m = x.size // self.num_features
+        if m <= 1 and (self.training or not self.track_running_stats):
+            # a variance of one value is 0: every output would be beta
+            checks.fail(ValueError, self, "x", _ONE_VALUE, f"shape {x.shape}",
+                        _ONE_VALUE_FIX[self.track_running_stats])
+        return m
+
+    def _running_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """running_mean and running_var, which exist whenever they are used."""
+        assert self.running_mean is not None and self.running_var is not None
+        return self.running_mean, self.running_var
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Normalize each channel with the batch's statistics (training mode, or without
         running statistics; training mode updates the running ones) or with the running
         statistics (evaluation mode); then scale by ``weight`` and shift by ``bias``."""
-        checks.array(x, "x", self, shape=(None, self.num_features, *self._pixels),
-                     dtype=self._dtype())
+        m = self._check_input(x)                        # M, the values per channel
         axes = (0, *range(2, x.ndim))                   # every axis but the channels'
         shape = (1, -1) + (1,) * (x.ndim - 2)           # a broadcast per-channel vector
-        m = x.size // self.num_features                 # M, the values per channel
         batch_statistics = self.training or not self.track_running_stats
         if batch_statistics:
-            if m <= 1:          # a variance of one value is 0: every output would be 0
-                checks.fail(ValueError, self, "x", _ONE_VALUE, f"shape {x.shape}",
-                            _ONE_VALUE_FIX[self.track_running_stats])
             mean = x.mean(axis=axes)
             x_hat = x - mean.reshape(shape)             # centred; normalized below
             var = np.mean(np.square(x_hat), axis=axes)  # biased: divided by M
             inv_std = 1.0 / np.sqrt(var + self.eps)
-            if self.training and self.track_running_stats:       # the buffers exist
-                assert self.running_mean is not None and self.running_var is not None
+            if self.training and self.track_running_stats:
+                running_mean, running_var = self._running_stats()
                 a = self.momentum
-                self.running_mean *= 1.0 - a
-                self.running_mean += a * mean
-                self.running_var *= 1.0 - a
-                self.running_var += (a * m / (m - 1)) * var     # unbiased: M / (M - 1)
-        else:               # evaluation mode, so track_running_stats: the buffers exist
-            assert self.running_mean is not None and self.running_var is not None
-            x_hat = x - self.running_mean.reshape(shape)
-            inv_std = 1.0 / np.sqrt(self.running_var + self.eps)
+                running_mean *= 1.0 - a
+                running_mean += a * mean
+                running_var *= 1.0 - a
+                running_var += (a * m / (m - 1)) * var  # unbiased: M / (M - 1)
+        else:                                           # evaluation mode
+            running_mean, running_var = self._running_stats()
+            x_hat = x - running_mean.reshape(shape)
+            inv_std = 1.0 / np.sqrt(running_var + self.eps)
         x_hat *= inv_std.reshape(shape)
         self.save_for_backward(x_hat, inv_std, batch_statistics)
         if self.weight is None or self.bias is None:    # affine=False
