@@ -239,6 +239,17 @@ class BCEWithLogitsLoss(Module):
         return sigma
 
 
+def _mean_of(losses: np.ndarray) -> np.floating:
+    """The mean of per-sample losses, finite where they are finite even if their
+    sum overflows: they are then scaled by a power of 2 first, which is exact."""
+    with np.errstate(over="ignore", under="ignore"):
+        mean = np.mean(losses)
+        if mean == np.inf and np.all(np.isfinite(losses)):   # the sum overflowed
+            scale = 2.0 ** len(losses).bit_length()    # a power of 2 above N
+            mean = np.mean(losses / scale) * scale
+    return mean
+
+
 _ONE_SAMPLE = "for one sample use prediction.reshape(1, -1)"
 
 
@@ -250,13 +261,9 @@ class CrossEntropyLoss(Module):
     (N, C), float32 or float64, one row per sample, and class labels y of shape (N,),
     integers in [0, C) (not one-hot rows). It returns the mean over the N samples as a
     Python float, computed with the log-sum-exp trick (each row shifted by its maximum,
-    log(1 + r) computed by log1p): no exponential overflows, no warning is raised for
-    any finite logits, and confident predictions keep their digits. Each sample's loss
-    is computed in z's dtype; where a row's logits lie further apart than its range,
-    the shift gives -inf, whose exponential, 0, is the exact result rounded, and a true
-    class there gets the loss inf, also the exact result rounded. Where the losses are
-    finite but their sum overflows, they are scaled by a power of 2 before the mean is
-    taken, so the mean stays finite. ``loss_fn.backward()`` returns
+    log(1 + r) computed by log1p): no exponential overflows, confident predictions keep
+    their digits, and finite logits never warn (the corner cases are in chapter 5's
+    folded block on the edge of the float range). ``loss_fn.backward()`` returns
     (softmax(z) - onehot(y)) / N, of shape (N, C) and z's dtype.
     """
 
@@ -270,22 +277,16 @@ class CrossEntropyLoss(Module):
         n, c = z.shape
         labels = checks.labels(target, "target", self, n, c)
         rows, top = np.arange(n), z.argmax(axis=1)
-        # every exponent <= 0; logits further apart than the dtype's range give -inf,
-        # whose exponential, 0, and loss, inf, are the exact results rounded
-        with np.errstate(over="ignore", under="ignore"):
-            shifted = z - z[rows, top][:, None]    # u = z - max
+        with np.errstate(over="ignore", under="ignore"):   # corner cases: see above
+            shifted = z - z[rows, top][:, None]    # u = z - t, t = max_c z_c
             true_class = shifted[rows, labels]     # u_y, before u is overwritten
-            exps = np.exp(shifted, out=shifted)    # exp(very negative) rounds to 0
-            exps[rows, top] = 0                    # the largest term, e^0 = 1, is left
-            rest = exps.sum(axis=1)                # out of r, the sum of the others
+            exps = np.exp(shifted, out=shifted)    # e^u, every exponent <= 0
+            exps[rows, top] = 0                    # leave out the largest term, e^0 = 1
+            rest = exps.sum(axis=1)                # r, the sum of the others
             exps[rows, top] = 1
-            losses = np.log1p(rest) - true_class   # one per sample, in z's dtype
-            mean = np.mean(losses)
-            if mean == np.inf and np.all(np.isfinite(losses)):   # the sum overflowed
-                scale = 2.0 ** n.bit_length()      # a power of 2 above n: exact
-                mean = np.mean(losses / scale) * scale
+            losses = np.log1p(rest) - true_class   # l = log1p(r) - u_y, in z's dtype
         self.save_for_backward(exps, 1 + rest, labels.copy())   # the caller's: copied
-        return float(mean)
+        return float(_mean_of(losses))
 
     def backward(self) -> np.ndarray:  # type: ignore[override]
         """dL/dz = (softmax(z) - onehot(y)) / N."""
