@@ -216,7 +216,7 @@ class MultiheadAttention(Module):
         Whether inputs and output are (N, T, E); otherwise (T, N, E).
     rng, dtype
         The generator (or seed) of the initial weights, and the dtype of the
-        parameters, as for ``Embedding``; inputs must have that dtype already.
+        parameters, as for ``Linear``; inputs must have that dtype already.
 
     Attributes
     ----------
@@ -308,12 +308,14 @@ class MultiheadAttention(Module):
         return mask
 
     def _project(self, x, i):
-        """x (N, T, E) times block i of the packed projection, plus its bias, split into
-        heads: (N, H, T, D)."""
-        e = self.embed_dim
-        y = x @ self.in_proj_weight.data[i * e:(i + 1) * e].T
+        """x (N, T, d) times the text's W_q, W_k or W_v (i = 0, 1, 2), plus its bias,
+        split into heads: (N, H, T, d_k)."""
+        d_model = self.embed_dim
+        rows = slice(i * d_model, (i + 1) * d_model)
+        w = self.in_proj_weight.data[rows].T     # the text's W_q (i = 0), (in, out)
+        y = x @ w                                # Q = X_q W_q
         if self.in_proj_bias is not None:
-            y += self.in_proj_bias.data[i * e:(i + 1) * e]
+            y += self.in_proj_bias.data[rows]
         n, t, _ = x.shape
         return y.reshape(n, t, self.num_heads, self.head_dim).transpose(0, 2, 1, 3)
 
@@ -326,13 +328,13 @@ class MultiheadAttention(Module):
         averaged over the heads, (N, H, L, S) with ``average_attn_weights=False``, None
         with ``need_weights=False``."""
         query, key, value = self._sequences(query, key, value)
-        (n, l, e), s = query.shape, key.shape[1]          # l = T_q, s = T_k, e = d
-        mask = self._masks(key_padding_mask, attn_mask, n, l, s, query.dtype)
+        (n, t_q, d_model), t_k = query.shape, key.shape[1]
+        mask = self._masks(key_padding_mask, attn_mask, n, t_q, t_k, query.dtype)
         q, k, v = (self._project(x, i) for i, x in enumerate((query, key, value)))
         heads, weights = _attend(q, k, v, mask, 1 / math.sqrt(self.head_dim))
         self.save_for_backward(query, key, value, q, k, v, weights)
-        output = self.out_proj(heads.transpose(0, 2, 1, 3).reshape(n * l, e))
-        output = output.reshape(n, l, e)
+        merged = heads.transpose(0, 2, 1, 3).reshape(n * t_q, d_model)  # [O_1 ... O_H]
+        output = self.out_proj(merged).reshape(n, t_q, d_model)
         if not self.batch_first:
             output = output.swapaxes(0, 1)
         if not need_weights:
@@ -348,34 +350,34 @@ class MultiheadAttention(Module):
 
         Three inputs, three gradients: not Module.backward's one array, so the layer is
         used on its own, as TransformerBlock uses it, never inside a Sequential."""
-        # PyTorch's letters: L = T_q, S = T_k, E = d, D = d_k (l, s, e, d below)
-        # query (N, L, E), key and value (N, S, E); their heads q (N, H, L, D), k and v
-        # (N, H, S, D); weights (N, H, L, S)
+        # query (N, T_q, d), key and value (N, T_k, d); their heads q (N, H, T_q, d_k),
+        # k and v (N, H, T_k, d_k); weights (N, H, T_q, T_k)
         query, key, value, q, k, v, weights = self.saved
-        (n, l, e), h, d = query.shape, self.num_heads, self.head_dim
-        shape = (n, l, e) if self.batch_first else (l, n, e)
+        (n, t_q, d_model), h, d_k = query.shape, self.num_heads, self.head_dim
+        shape = (n, t_q, d_model) if self.batch_first else (t_q, n, d_model)
         g = checks.gradient(grad_output, self, shape, query.dtype)
-        g = g if self.batch_first else g.swapaxes(0, 1)             # (N, L, E)
-        g_out = self.out_proj.backward(g.reshape(n * l, e), input_grad=True)  # (N·L, E)
+        g = g if self.batch_first else g.swapaxes(0, 1)             # (N, T_q, d)
+        g_out = self.out_proj.backward(g.reshape(n * t_q, d_model), input_grad=True)
         assert g_out is not None                                    # input_grad=True
-        g = g_out.reshape(n, l, h, d).transpose(0, 2, 1, 3)         # (N, H, L, D)
+        g = g_out.reshape(n, t_q, h, d_k).transpose(0, 2, 1, 3)     # (N, H, T_q, d_k)
         head_grads = scaled_dot_product_attention_backward(g, q, k, v, weights,
-                                                           1 / math.sqrt(d))
-        # dL/dQ, dL/dK, dL/dV, heads side by side again: (N·L, E), (N·S, E), (N·S, E)
-        merged = [g.transpose(0, 2, 1, 3).reshape(-1, e) for g in head_grads]
-        inputs = [x.reshape(-1, e) for x in (query, key, value)]    # X_q, X_k, X_v
-        # dL/dW_i = X_i^T dL/dQ_i, stored transposed in block i of in_proj_weight,
-        # (out, in): (dL/dQ_i)^T X_i, (E, N·T) @ (N·T, E)
-        self.in_proj_weight.accumulate(np.concatenate(              # (3E, E)
+                                                           1 / math.sqrt(d_k))
+        # dL/dQ, dL/dK, dL/dV, heads side by side: (N·T_q, d), (N·T_k, d), (N·T_k, d)
+        merged = [g.transpose(0, 2, 1, 3).reshape(-1, d_model) for g in head_grads]
+        inputs = [x.reshape(-1, d_model) for x in (query, key, value)]  # X_q, X_k, X_v
+        # dL/dW_q = X_q^T dL/dQ; in_proj_weight holds W_q^T, so it gets the transpose,
+        # (dL/dQ)^T X_q: (d, N·T) @ (N·T, d), and the same for K and V
+        self.in_proj_weight.accumulate(np.concatenate(              # (3d, d)
             [g.T @ x for g, x in zip(merged, inputs)]))
         if self.in_proj_bias is not None:
-            bias_grads = [g.sum(axis=0) for g in merged]            # (E,) each
-            self.in_proj_bias.accumulate(np.concatenate(bias_grads))  # (3E,)
+            bias_grads = [g.sum(axis=0) for g in merged]            # (d,) each
+            self.in_proj_bias.accumulate(np.concatenate(bias_grads))  # (3d,)
         if not input_grad:
             return None
-        w = self.in_proj_weight.data
-        dq, dk, dv = ((g @ w[i * e:(i + 1) * e]).reshape(x.shape)  # (N·T, E) @ (E, E)
-                      for i, (g, x) in enumerate(zip(merged, (query, key, value))))
+        packed = self.in_proj_weight.data
+        w = [packed[i * d_model:(i + 1) * d_model].T for i in range(3)]  # W_q, W_k, W_v
+        dq, dk, dv = ((g @ w_i.T).reshape(x.shape)        # dL/dX_q = dL/dQ W_q^T
+                      for g, w_i, x in zip(merged, w, (query, key, value)))
         if not self.batch_first:
             dq, dk, dv = dq.swapaxes(0, 1), dk.swapaxes(0, 1), dv.swapaxes(0, 1)
         return dq, dk, dv
