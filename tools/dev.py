@@ -83,10 +83,13 @@ def find_python(version: str) -> str | None:
     return None
 
 
-def side_environment(folder: str, requirements: str, editable: bool) -> tuple[Path | None, str]:
+def side_environment(folder: str, requirements: str, editable: bool,
+                     requirements_only: bool = False) -> tuple[Path | None, str]:
     """Create or update a second virtual environment ``folder`` from a requirements file whose
-    ``# python: X.Y`` line names its interpreter; with ``editable``, nnlib is installed into it too.
-    Returns (its python, "") or (None, why there is none)."""
+    ``# python: X.Y`` line names its interpreter; with ``editable``, nnlib is installed into it too,
+    unless ``requirements_only`` (a job beside .venv's installation leaves nnlib's editable install,
+    which writes into this folder as .venv's does, to a later call). Returns (its python, "") or
+    (None, why there is none)."""
     text = (ROOT / requirements).read_text()
     version = re.search(r"^# python: (\d+\.\d+)$", text, re.M).group(1)
     interpreter = find_python(version)
@@ -104,6 +107,8 @@ def side_environment(folder: str, requirements: str, editable: bool) -> tuple[Pa
         print(f"Installing {requirements} into {folder}/ ...", flush=True)
         pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         run(*pip, "-r", requirements)
+        if requirements_only and editable:
+            return python, ""
         if editable:
             run(*pip, "--no-deps", "-e", ".")
         stamp.write_text(digest)
@@ -152,15 +157,90 @@ def install_chromium() -> tuple[str | None, str]:
     return None, "apt-get installed chromium, yet no chromium executable is on PATH"
 
 
-class Background:
-    """A command started now and waited for later; its output is kept until then."""
+SKIPPED = 75     # the exit code of a side job that cannot run on this machine; its output says why
+ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+SIDE_JOBS = {"floor": "creating .venv-floor", "colab": "every chapter as on Colab (tools/colab.py)"}
+_started: list[subprocess.Popen] = []     # kept, so that no one reaps them but SideJob.wait
 
-    def __init__(self, *cmd: str | Path, env: dict | None = None) -> None:
-        self.cmd = [str(c) for c in cmd]
-        self.start = time.perf_counter()
-        self.output = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.output,
-                                        stderr=subprocess.STDOUT, text=True, env=env)
+
+def start_side_jobs() -> None:
+    """Start the two jobs of `test` that need only environments of their own, before .venv is
+    created or updated (which takes minutes on a fresh machine and leaves a core idle): creating
+    .venv-floor, and creating .venv-colab and then running every chapter in it as on Colab. Each
+    runs in a session of its own, its output kept in a file; what `test` needs to find it goes
+    into the environment, which the process ensure_environment() execs into inherits, together
+    with the jobs themselves (an exec keeps the process, and so its children)."""
+    for kind in SIDE_JOBS:
+        if f"NNLIB_SIDE_{kind.upper()}" in os.environ:
+            continue
+        log = tempfile.NamedTemporaryFile(prefix=f"nnlib-{kind}-", suffix=".log", delete=False)
+        process = subprocess.Popen([sys.executable, __file__, f"_{kind}"], cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        _started.append(process)
+        os.environ[f"NNLIB_SIDE_{kind.upper()}"] = f"{process.pid} {time.time()} {log.name}"
+
+
+def side_job(kind: str) -> int:
+    """What `python3 tools/dev.py _floor` or `_colab` does: the side job start_side_jobs()
+    starts."""
+    if kind == "floor":
+        _, why_not = side_environment(".venv-floor", "tools/floor-requirements.txt",
+                                      editable=True, requirements_only=True)
+        if why_not:
+            print(why_not)
+            return SKIPPED
+        return 0
+    colab, why_not = side_environment(".venv-colab", "tools/colab-requirements.txt",
+                                      editable=False)
+    if colab is None:
+        print(why_not)
+        return SKIPPED
+    # The stand-in runs one notebook at a time beside every other step, its NumPy on one thread:
+    # beside the two pytest workers, BLAS threads of its own would wait on each other for cores
+    # the workers hold, and its outputs are not compared, so the thread count changes nothing
+    # it checks. The notebooks write only to temporary folders, so the two runs of a chapter do
+    # not meet.
+    return subprocess.run([colab, "tools/colab.py"], cwd=ROOT,
+                          env={**os.environ, **ONE_THREAD}).returncode
+
+
+class SideJob:
+    """A side job that start_side_jobs() started, in this process or before its exec."""
+
+    def __init__(self, kind: str) -> None:
+        if f"NNLIB_SIDE_{kind.upper()}" not in os.environ:
+            start_side_jobs()
+        pid, start, log = os.environ[f"NNLIB_SIDE_{kind.upper()}"].split(" ", 2)
+        self.kind, self.name, self.pid = kind, SIDE_JOBS[kind], int(pid)
+        self.start, self.log = float(start), log
+
+    def wait(self) -> tuple[int, str, float]:
+        """Its exit code, its output and how long it ran."""
+        mine = [process for process in _started if process.pid == self.pid]
+        if mine:                                # started by this process (always on Windows)
+            code = mine[0].wait()
+        else:                                   # started by this process before its exec
+            code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        os.environ.pop(f"NNLIB_SIDE_{self.kind.upper()}")     # stop_side_jobs() leaves it be
+        seconds = time.time() - self.start
+        output = Path(self.log).read_text()
+        Path(self.log).unlink()
+        return code, output, seconds
+
+
+def stop_side_jobs() -> None:
+    """Stop the side jobs that still run, and the processes they started (the stand-in's
+    kernels): a failed step stops the command, and they stop with it."""
+    for kind in SIDE_JOBS:
+        if job := os.environ.pop(f"NNLIB_SIDE_{kind.upper()}", None):
+            pid = int(job.split()[0])
+            try:
+                if os.name == "nt":
+                    next(p for p in _started if p.pid == pid).kill()
+                else:
+                    os.killpg(pid, 15)
+            except (ProcessLookupError, PermissionError, StopIteration):
+                pass
 
 
 class Steps:
@@ -177,21 +257,27 @@ class Steps:
         run(*cmd, env=env)
         self.times.append((name, time.perf_counter() - start))
 
-    def wait(self, name: str, job: Background) -> None:
-        """Wait for a background command, print its output, stop if it failed."""
-        code = job.process.wait()
-        self.times.append((name + " (beside the others)", time.perf_counter() - job.start))
-        job.output.seek(0)
-        print(f"\n=== {name}\n{job.output.read()}", flush=True)
+    def wait(self, job: SideJob) -> str:
+        """Wait for a side job, print its output, stop if it failed; "" if it ran, else why it
+        could not run on this machine."""
+        code, output, seconds = job.wait()
+        self.times.append((job.name + " (beside the others)", seconds))
+        print(f"\n=== {job.name}, beside the other steps\n{output}", flush=True)
+        if code == SKIPPED:
+            return output.strip().splitlines()[-1]
         if code != 0:
-            print(f"\nFAILED ({code}): {' '.join(job.cmd)}", file=sys.stderr)
+            print(f"\nFAILED ({code}): {job.name}", file=sys.stderr)
             raise SystemExit(code)
+        return ""
 
     def report(self) -> None:
         print("\n=== timings")
         for name, seconds in self.times:
             print(f"  {name:<48} {seconds:7.1f} s")
         print(f"  {'total, wall clock':<48} {time.perf_counter() - self.start:7.1f} s")
+        if "NNLIB_TEST_START" in os.environ:
+            since = time.time() - float(os.environ["NNLIB_TEST_START"])
+            print(f"  {'total, from the command (.venv included)':<48} {since:7.1f} s")
         for note in self.notes:
             print(f"\n{note}")
 
@@ -261,6 +347,8 @@ def main() -> int:
         print(__doc__)
         return 0 if args else 2
     command, rest = args[0], args[1:]
+    if command.removeprefix("_") in SIDE_JOBS and command.startswith("_"):
+        return side_job(command[1:])              # started by start_side_jobs(), not by hand
     if command not in HELP:
         print(f"dev.py: unknown command '{command}'; the commands are {', '.join(HELP)}\n"
               "(python3 tools/dev.py --help explains them)", file=sys.stderr)
@@ -273,6 +361,19 @@ def main() -> int:
             print(textwrap.fill(f"dev.py fork: {HELP['fork']}", 88), file=sys.stderr)
             return 2
         return fork(rest[0], rest[1] if len(rest) == 2 else "main")
+    if command == "test" and not selects(rest):
+        os.environ.setdefault("NNLIB_TEST_START", str(time.time()))
+        if os.name != "nt":      # Windows has no exec that keeps the process: test starts them
+            start_side_jobs()    # before ensure_environment, which may take minutes
+    try:
+        return run_command(command, rest)
+    except BaseException:
+        stop_side_jobs()
+        raise
+
+
+def run_command(command: str, rest: list[str]) -> int:
+    """A command of this script, inside .venv (created or updated first)."""
     ensure_environment()
     steps = Steps()
     if command == "export":
@@ -292,8 +393,13 @@ def main() -> int:
     return 0
 
 
+def selects(rest: list[str]) -> bool:
+    """Whether the arguments of `test` select tests with -k."""
+    return "-k" in rest or any(arg.startswith("-k") for arg in rest)
+
+
 def test(steps: Steps, rest: list[str]) -> None:
-    selected = "-k" in rest or any(arg.startswith("-k") for arg in rest)
+    selected = selects(rest)
     steps("export check", PYTHON, "tools/export.py", "--check")
     if selected:
         pytest_and_nbval(steps, rest)
@@ -302,39 +408,25 @@ def test(steps: Steps, rest: list[str]) -> None:
                            "left out (run `python3 tools/dev.py test` for everything).")
         steps.report()
         return
-    floor, floor_why_not = side_environment(".venv-floor", "tools/floor-requirements.txt",
-                                            editable=True)
-    colab, colab_why_not = side_environment(".venv-colab", "tools/colab-requirements.txt",
-                                            editable=False)
-    # The stand-in runs one notebook at a time, so it starts first and runs beside every other
-    # step; the notebooks write only to temporary folders, so the two runs of a chapter do not
-    # meet. Its report comes last. It runs NumPy on one thread: beside the two pytest workers,
-    # BLAS threads of its own would wait on each other for cores the workers hold, and its
-    # outputs are not compared, so the thread count changes nothing it checks.
-    colab_run = None
-    if colab:
-        print("\n=== every chapter as on Colab (tools/colab.py), beside the next steps", flush=True)
-        one_thread = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                             "MKL_NUM_THREADS")}
-        colab_run = Background(colab, "tools/colab.py", env={**os.environ, **one_thread})
+    # Creating .venv-floor, and the Colab stand-in, started before .venv was ready and run
+    # beside every step; the stand-in's report comes last.
+    floor_job, colab_job = SideJob("floor"), SideJob("colab")
+    # the type check of nnlib's hints: files and options in pyproject.toml
+    steps("mypy over nnlib", PYTHON, "-m", "mypy")
+    pytest_and_nbval(steps, rest)
+    floor_why_not = steps.wait(floor_job)
+    floor, floor_why_not = ((None, floor_why_not) if floor_why_not else
+                            side_environment(".venv-floor", "tools/floor-requirements.txt",
+                                             editable=True))
+    if floor:
+        steps("nnlib's tests on the oldest supported Python and NumPy", floor, "-m",
+              "pytest", "-q", "tests", *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
     else:
+        steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: "
+                           f"{floor_why_not}")
+    book_and_browser(steps)
+    if colab_why_not := steps.wait(colab_job):
         steps.notes.append(f"SKIPPED the Colab stand-in: {colab_why_not}")
-    try:
-        # the type check of nnlib's hints: files and options in pyproject.toml
-        steps("mypy over nnlib", PYTHON, "-m", "mypy")
-        pytest_and_nbval(steps, rest)
-        if floor:
-            steps("nnlib's tests on the oldest supported Python and NumPy", floor, "-m",
-                  "pytest", "-q", "tests", *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
-        else:
-            steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: "
-                               f"{floor_why_not}")
-        book_and_browser(steps)
-    finally:                      # a failed step stops the command: the stand-in stops with it
-        if colab_run is not None and colab_run.process.poll() is None and sys.exc_info()[0]:
-            colab_run.process.kill()
-    if colab_run is not None:
-        steps.wait("every chapter as on Colab (tools/colab.py)", colab_run)
     steps.report()
 
 
