@@ -45,7 +45,7 @@ class Sequential(Module):
     def __init__(self, *layers: Module) -> None:
         self.layers = [_layer(layer, f"layer {i}", "Sequential")
                        for i, layer in enumerate(layers)]
-        list(self.named_modules())      # refuses a layer used twice (chapter 2)
+        list(self.named_modules())      # refuses a layer used twice
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         for i, layer in enumerate(self.layers):
@@ -66,7 +66,7 @@ class Sequential(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Run the layers in order. In training mode the input is copied first and the
         output last, so that the caller's arrays are never those the backward pass reads
-        (chapter 2)."""
+        (the rule of the appendix "Module machinery")."""
         copy = self.training and isinstance(x, np.ndarray)
         x = x.copy() if copy else x
         for layer in self.layers:
