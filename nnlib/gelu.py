@@ -28,18 +28,25 @@ _Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
 
 def _rational(t, num, den):
     """Cody's ratio (num[-1] t^n + num[0] t^(n-1) + ... + num[-2]) /
-    (t^n + den[0] t^(n-1) + ... + den[-1]), by Horner's rule."""
-    p, q = num[-1] * t, t
-    for a, b in zip(num[:-2], den[:-1]):
-        p, q = (p + a) * t, (q + b) * t
-    return (p + num[-2]) / (q + den[-1])
+    (t^n + den[0] t^(n-1) + ... + den[-1]), by Horner's rule: p <- (p + a) t."""
+    p, q = num[-1] * t, t.copy()
+    for a, b in zip(num[:-2], den[:-1]):    # in place: GELU calls this on every
+        p += a                              # activation of a batch, and a new array
+        p *= t                              # per step would cost more than the step
+        q += b
+        q *= t
+    p += num[-2]
+    q += den[-1]
+    p /= q
+    return p
 
 
 def _exp_minus_square(y):
     """exp(-y^2) for y >= 0, as exp(-r^2) exp(-(y - r)(y + r)) with r = y rounded down
     to a sixteenth: r^2 is exact, so the rounding error of y^2 does not grow."""
     r = np.trunc(y * 16) / 16
-    return np.exp(-r * r) * np.exp(-(y - r) * (y + r))
+    tail = (y - r) * (y + r)
+    return np.exp(-r * r) * np.exp(-tail, out=tail)
 
 
 def erf(x: np.ndarray) -> np.ndarray:
@@ -51,21 +58,23 @@ def erf(x: np.ndarray) -> np.ndarray:
     float32 or float64 array of any shape and returns one of the same shape and dtype.
     """
     checks.array(x, "x", "erf", dtype="floating")
-    y = np.abs(x)
-    out = np.empty_like(x)
+    x_flat = x.reshape(-1)                  # entries chosen by index, not by a mask
+    y = np.abs(x_flat)
+    out = np.empty_like(x_flat)
     small, large = y <= 0.46875, y > 4.0
     middle = ~(small | large)                               # and NaN, which stays NaN
-    s = x[small]
+    small, middle, large = (np.flatnonzero(m) for m in (small, middle, large))
+    s = x_flat[small]
     out[small] = s * _rational(s * s, _A, _B)
     t = y[middle]
     erfc = _rational(t, _C, _D) * _exp_minus_square(t)
-    out[middle] = np.copysign(1 - erfc, x[middle])
+    out[middle] = np.copysign(1 - erfc, x_flat[middle])
     t = np.minimum(y[large], 30.0)                          # erfc(30) is 0 in float64
     z = 1 / (t * t)
     erfc = (1 / math.sqrt(math.pi) - z * _rational(z, _P, _Q)) / t
     erfc *= _exp_minus_square(t)
-    out[large] = np.copysign(1 - erfc, x[large])
-    return out
+    out[large] = np.copysign(1 - erfc, x_flat[large])
+    return out.reshape(x.shape)
 
 
 _SQRT_HALF, _SQRT_2_OVER_PI = math.sqrt(0.5), math.sqrt(2 / math.pi)
