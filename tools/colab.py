@@ -7,9 +7,10 @@ Colab, each notebook's first cell installs it with pip. The stand-in changes tha
 places only, so that no network is needed: pip installs a wheel built once from this folder
 instead of the remote repository, a cell that clones the repository (the appendix fetches the
 recorded benchmark results) clones this repository's current branch, and Colab's folder /content
-is a temporary folder. Each notebook runs top to bottom in a fresh kernel, its first cell twice
-(Colab readers run it again after "Restart session"), with ``google.colab`` present in
-``sys.modules`` as on Colab.
+is a temporary folder. Each notebook runs top to bottom in a fresh kernel, with ``google.colab``
+present in ``sys.modules`` as on Colab. The first notebook runs its install cell twice (Colab
+readers run it again after "Restart session"): the second run meets nnlib installed, as the
+install cell of every later notebook does, so one run each is enough for those.
 
 It fails, naming the notebook and the cell, on an error in a cell that is not tagged
 ``raises-exception`` and on any warning a cell prints (a Colab reader sees it in a red box). Other
@@ -22,6 +23,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import shutil
 import subprocess
@@ -49,11 +51,12 @@ class ColabFailure(Exception):
     """What went wrong in one notebook, naming it and its cell."""
 
 
-def as_on_colab(nb: nbformat.NotebookNode, wheel: Path, content: Path) -> nbformat.NotebookNode:
+def as_on_colab(nb: nbformat.NotebookNode, wheel: Path, content: Path,
+                twice: bool) -> nbformat.NotebookNode:
     """The notebook as the stand-in runs it: a first cell that makes ``google.colab`` importable,
     then the notebook with its install cell pointed at a wheel built from this folder (and, where
     it clones the repository, at this repository's HEAD, into ``content`` instead of Colab's
-    /content), that cell run twice."""
+    /content), that cell run twice if ``twice``."""
     first = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
     install = nb.cells[first]
     if REQUIREMENT not in install.source:
@@ -68,34 +71,36 @@ def as_on_colab(nb: nbformat.NotebookNode, wheel: Path, content: Path) -> nbform
 
     def local():
         return nbformat.v4.new_code_cell(source, metadata=dict(install.metadata))
-    cells = [nbformat.v4.new_code_cell(COLAB), local()]
+    cells = [nbformat.v4.new_code_cell(COLAB)] + ([local()] if twice else [])
     cells += [local() if i == first else cell for i, cell in enumerate(nb.cells)]
     return nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
 
 
-def label(index: int) -> str:
+def label(index: int, twice: bool) -> str:
     """Where cell ``index`` of the notebook as run comes from in the chapter's notebook."""
     if index == 0:
         return "the stand-in's own first cell (google.colab)"
-    if index == 1:
+    if index == 1 and twice:
         return "the install cell, first run"
-    return f"cell {index - 2} (counting from 0, as nbval does)"
+    return f"cell {index - (2 if twice else 1)} (counting from 0, as nbval does)"
 
 
-def problems(nb: nbformat.NotebookNode) -> list[str]:
+def problems(nb: nbformat.NotebookNode, twice: bool) -> list[str]:
     """Errors outside ``raises-exception`` cells, and printed warnings, cell by cell."""
     found = []
+    label_of = functools.partial(label, twice=twice)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         tags = cell.metadata.get("tags", [])
         for output in cell.outputs:
             if output.output_type == "error" and "raises-exception" not in tags:
-                found.append(f"{label(index)}: {output.ename}: {output.evalue}")
+                found.append(f"{label_of(index)}: {output.ename}: {output.evalue}")
             elif output.output_type == "stream" and (output.name == "stderr"
                                                      or WARNING.search(output.text)):
                 first = (output.text.strip().splitlines() or [""])[0]
-                found.append(f"{label(index)} prints a warning or to stderr: {first[:160]}")
+                found.append(f"{label_of(index)} prints a warning or to stderr: "
+                             f"{first[:160]}")
     return found
 
 
@@ -111,8 +116,8 @@ def build_wheel(folder: Path) -> Path:
     return next(folder.glob("nnlib_book-*.whl"))
 
 
-def run(path: Path, wheel: Path, content: Path) -> float:
-    nb = as_on_colab(nbformat.read(path, as_version=4), wheel, content)
+def run(path: Path, wheel: Path, content: Path, twice: bool) -> float:
+    nb = as_on_colab(nbformat.read(path, as_version=4), wheel, content, twice)
     kernel = AsyncKernelManager(kernel_name="python3",
                                 kernel_spec_manager=CurrentEnvironmentKernels())
     client = NotebookClient(nb, km=kernel, timeout=CELL_TIMEOUT, allow_errors=True,
@@ -124,7 +129,7 @@ def run(path: Path, wheel: Path, content: Path) -> float:
         client.execute(cleanup_kc=True)
     except CellExecutionError as error:
         raise ColabFailure(str(error).splitlines()[-1]) from None
-    found = problems(nb)
+    found = problems(nb, twice)
     if found:
         raise ColabFailure("\n  ".join(found))
     return time.perf_counter() - start
@@ -144,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([sys.executable, "-m", "pip", "uninstall", "--quiet", "--yes", "nnlib-book"],
                    check=True, capture_output=True)
     content = Path(folder.name) / "content"          # Colab's /content, where files persist
-    for path in notebooks:
+    for number, path in enumerate(notebooks):
         name = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
         try:
-            seconds = run(path.resolve(), wheel, content)
+            seconds = run(path.resolve(), wheel, content, twice=number == 0)
             print(f"ran {name} as on Colab in {seconds:.1f} s", flush=True)
         except ColabFailure as failure:
             failed += 1
