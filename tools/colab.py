@@ -76,19 +76,21 @@ def as_on_colab(nb: nbformat.NotebookNode, wheel: Path, content: Path,
     return nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
 
 
-def label(index: int, twice: bool) -> str:
+def label(nb: nbformat.NotebookNode, index: int, twice: bool) -> str:
     """Where cell ``index`` of the notebook as run comes from in the chapter's notebook."""
     if index == 0:
         return "the stand-in's own first cell (google.colab)"
     if index == 1 and twice:
         return "the install cell, first run"
-    return f"cell {index - (2 if twice else 1)} (counting from 0, as nbval does)"
+    added = 2 if twice else 1
+    number = sum(cell.cell_type == "code" for cell in nb.cells[added:index])
+    return f"code cell {number} (counting code cells from 0, as nbval does)"
 
 
 def problems(nb: nbformat.NotebookNode, twice: bool) -> list[str]:
     """Errors outside ``raises-exception`` cells, and printed warnings, cell by cell."""
     found = []
-    label_of = functools.partial(label, twice=twice)
+    label_of = functools.partial(label, nb, twice=twice)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue

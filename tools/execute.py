@@ -96,15 +96,20 @@ def execute(path: Path) -> float:
         # or every notebook of a run keeps its kernel (and its memory) to the end
         client.execute(cleanup_kc=True)
     except CellExecutionError as e:
-        failing = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                        and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        where = f"cell {failing + 1}" if failing is not None else "a cell"
+        # the first error outside the cells that demonstrate one (tagged raises-exception)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        failing = next((i for i, c in enumerate(code)
+                        if "raises-exception" not in c.metadata.get("tags", [])
+                        and any(o.get("output_type") == "error" for o in c.get("outputs", []))),
+                       None)
+        where = (f"code cell {failing} (counting code cells from 0, as nbval does)"
+                 if failing is not None else "a cell")
         name = getattr(e, "ename", "error")
         value = getattr(e, "evalue", str(e).splitlines()[-1] if str(e) else "")
         print(f"execute: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}, {where} failed: "
               f"{name}: {value}\n(the notebook was not changed)", file=sys.stderr)
         if failing is not None:
-            print("".join(nb.cells[failing].source), file=sys.stderr)
+            print("".join(code[failing].source), file=sys.stderr)
         raise SystemExit(1)
     nb.metadata["language_info"] = {"name": "python"}   # nbclient records the Python version here
     relative_tracebacks(nb)
