@@ -360,14 +360,6 @@ def _topological_order(root):
     return order
 
 
-def _restore(g, axis, ndim):
-    """``g`` with the axes removed by a reduction put back, as size 1."""
-    if axis is None:
-        return g.reshape((1,) * ndim)
-    axes = np.arange(ndim)[np.array(axis)].reshape(-1)      # non-negative, 1-D
-    return np.expand_dims(g, axis=tuple(axes))
-
-
 class no_grad:
     """Context manager: operations inside ``with no_grad():`` record nothing.
 
@@ -392,3 +384,11 @@ def is_grad_enabled() -> bool:
 
     Derived in chapter 14, "Automatic differentiation"."""
     return _grad_enabled
+
+
+def _restore(g, axis, ndim):
+    """``g`` with the axes removed by a reduction put back, as size 1."""
+    if axis is None:
+        return g.reshape((1,) * ndim)
+    axes = np.arange(ndim)[np.array(axis)].reshape(-1)      # non-negative, 1-D
+    return np.expand_dims(g, axis=tuple(axes))
