@@ -53,9 +53,9 @@ class Linear(Module):
     init : {"he", "xavier"} or callable
         How to draw the initial weight: ``"he"`` is ``he_uniform`` (the default, for
         layers followed by ReLU), ``"xavier"`` is ``xavier_uniform`` (Glorot and
-        Bengio's choice for tanh; in a deep tanh stack the forward signal settles
-        after a few layers with ``"he"``, but keeps shrinking with ``"xavier"``,
-        chapter 4), or a function
+        Bengio's choice for tanh; in a deep tanh stack the forward signal keeps
+        shrinking with ``"xavier"``, and settles with ``"he"`` while the gradient
+        grows, chapter 4), or a function
         ``(fan_in, fan_out, rng, dtype) -> array`` of shape (in_features, out_features).
     rng : numpy.random.Generator, int or None
         The generator for the initial weight, or the seed of a new one; None: unseeded.
