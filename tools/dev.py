@@ -182,7 +182,18 @@ def start_side_jobs() -> None:
 
 def side_job(kind: str) -> int:
     """What `python3 tools/dev.py _floor` or `_colab` does: the side job start_side_jobs()
-    starts."""
+    starts. Its last line of output says how long it took (SideJob.wait reads it)."""
+    start = time.perf_counter()
+    try:
+        return run_side_job(kind)
+    finally:
+        print(f"{SECONDS}{time.perf_counter() - start:.1f}", flush=True)
+
+
+SECONDS = "side job seconds: "
+
+
+def run_side_job(kind: str) -> int:
     if kind == "floor":
         _, why_not = side_environment(".venv-floor", "tools/floor-requirements.txt",
                                       editable=True, requirements_only=True)
@@ -222,10 +233,12 @@ class SideJob:
         else:                                   # started by this process before its exec
             code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         os.environ.pop(f"NNLIB_SIDE_{self.kind.upper()}")     # stop_side_jobs() leaves it be
-        seconds = time.time() - self.start
         output = Path(self.log).read_text()
         Path(self.log).unlink()
-        return code, output, seconds
+        lines = output.rstrip("\n").split("\n")
+        if lines[-1].startswith(SECONDS):         # how long the job itself ran
+            return code, "\n".join(lines[:-1]) + "\n", float(lines[-1][len(SECONDS):])
+        return code, output, time.time() - self.start
 
 
 def stop_side_jobs() -> None:
@@ -262,7 +275,8 @@ class Steps:
         could not run on this machine."""
         code, output, seconds = job.wait()
         self.times.append((job.name + " (beside the others)", seconds))
-        print(f"\n=== {job.name}, beside the other steps\n{output}", flush=True)
+        print(f"\n=== {job.name}, beside the other steps\n{output.strip() or 'done'}\n",
+              flush=True)
         if code == SKIPPED:
             return output.strip().splitlines()[-1]
         if code != 0:
