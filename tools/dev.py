@@ -241,6 +241,18 @@ class SideJob:
         return code, output, time.time() - self.start
 
 
+class Background:
+    """A step started now and waited for later, beside the next steps; its output is kept
+    until then."""
+
+    def __init__(self, name: str, *cmd: str | Path) -> None:
+        self.name, self.cmd = name, [str(c) for c in cmd]
+        self.start = time.perf_counter()
+        self.output = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.output,
+                                        stderr=subprocess.STDOUT, text=True)
+
+
 def stop_side_jobs() -> None:
     """Stop the side jobs that still run, and the processes they started (the stand-in's
     kernels): a failed step stops the command, and they stop with it."""
@@ -284,6 +296,16 @@ class Steps:
             raise SystemExit(code)
         return ""
 
+    def finish(self, job: Background) -> None:
+        """Wait for a step started beside the others, print its output, stop if it failed."""
+        code = job.process.wait()
+        self.times.append((job.name + " (beside the others)", time.perf_counter() - job.start))
+        job.output.seek(0)
+        print(f"\n=== {job.name}, beside the other steps\n{job.output.read()}", flush=True)
+        if code != 0:
+            print(f"\nFAILED ({code}): {' '.join(job.cmd)}", file=sys.stderr)
+            raise SystemExit(code)
+
     def report(self) -> None:
         print("\n=== timings")
         for name, seconds in self.times:
@@ -309,8 +331,9 @@ HELP = {
     "test": "Everything CI checks, in this order: the export check; mypy over nnlib ([tool.mypy] "
             "in pyproject.toml); pytest over tests/ (the property-based misuse tests too) and strict "
             "nbval over every notebook; nnlib's tests on the oldest supported Python and NumPy "
-            "(.venv-floor); every chapter run as on Colab (.venv-colab), beside the other "
-            "steps; the book build with warnings as errors; the browser test of the built book. Arguments go to the first "
+            "(.venv-floor), beside the next two steps; the book build with warnings as errors; the "
+            "browser test of the built book; and, beside all of these, every chapter run as on "
+            "Colab (.venv-colab). Arguments go to the first "
             "pytest run; with -k only the export check and that run happen (the selected tests and "
             "notebook cells; `-k misuse` selects the misuse tests), and the command says what it "
             "left out.",
@@ -432,13 +455,21 @@ def test(steps: Steps, rest: list[str]) -> None:
     floor, floor_why_not = ((None, floor_why_not) if floor_why_not else
                             side_environment(".venv-floor", "tools/floor-requirements.txt",
                                              editable=True))
-    if floor:
-        steps("nnlib's tests on the oldest supported Python and NumPy", floor, "-m",
-              "pytest", "-q", "tests", *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
+    floor_tests = None
+    if floor:   # beside the book build and the browser test, which leave a core half idle
+        floor_tests = Background("nnlib's tests on the oldest supported Python and NumPy",
+                                 floor, "-m", "pytest", "-q", "tests",
+                                 *[f"--ignore={path}" for path in BOOK_TESTS], *rest)
     else:
         steps.notes.append(f"SKIPPED nnlib's tests on the oldest Python and NumPy: "
                            f"{floor_why_not}")
-    book_and_browser(steps)
+    try:
+        book_and_browser(steps)
+    finally:
+        if floor_tests is not None and sys.exc_info()[0]:
+            floor_tests.process.kill()
+    if floor_tests is not None:
+        steps.finish(floor_tests)
     if colab_why_not := steps.wait(colab_job):
         steps.notes.append(f"SKIPPED the Colab stand-in: {colab_why_not}")
     steps.report()
