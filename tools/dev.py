@@ -61,12 +61,8 @@ def ensure_environment() -> None:
                             + stamp.encode()).hexdigest()
     if not STAMP.exists() or STAMP.read_text() != digest:
         print("Installing requirements.txt and nnlib into .venv ...", flush=True)
-        # --no-compile: Python compiles a module when it is first imported, so only what the
-        # tests import is compiled, not every file of PyTorch (a third of the install's time)
-        pip = [PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "--no-compile"]
-        run(*pip, "-r", "requirements.txt")
-        run(*pip, "--no-deps", "-e", ".")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", "requirements.txt")
+        run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "-e", ".")
         STAMP.write_text(digest)
     os.execv(str(PYTHON), [str(PYTHON), __file__, *sys.argv[1:]])
 
@@ -109,8 +105,7 @@ def side_environment(folder: str, requirements: str, editable: bool,
         run(interpreter, "-m", "venv", "--clear", venv)
     if not stamp.exists() or stamp.read_text() != digest:
         print(f"Installing {requirements} into {folder}/ ...", flush=True)
-        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "--no-compile"]
+        pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         run(*pip, "-r", requirements)
         if requirements_only and editable:
             return python, ""
