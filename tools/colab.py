@@ -23,7 +23,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import functools
 import re
 import shutil
 import subprocess
@@ -90,18 +89,17 @@ def label(nb: nbformat.NotebookNode, index: int, twice: bool) -> str:
 def problems(nb: nbformat.NotebookNode, twice: bool) -> list[str]:
     """Errors outside ``raises-exception`` cells, and printed warnings, cell by cell."""
     found = []
-    label_of = functools.partial(label, nb, twice=twice)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         tags = cell.metadata.get("tags", [])
         for output in cell.outputs:
             if output.output_type == "error" and "raises-exception" not in tags:
-                found.append(f"{label_of(index)}: {output.ename}: {output.evalue}")
+                found.append(f"{label(nb, index, twice)}: {output.ename}: {output.evalue}")
             elif output.output_type == "stream" and (output.name == "stderr"
                                                      or WARNING.search(output.text)):
                 first = (output.text.strip().splitlines() or [""])[0]
-                found.append(f"{label_of(index)} prints a warning or to stderr: "
+                found.append(f"{label(nb, index, twice)} prints a warning or to stderr: "
                              f"{first[:160]}")
     return found
 

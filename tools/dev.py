@@ -160,6 +160,7 @@ def install_chromium() -> tuple[str | None, str]:
 SKIPPED = 75     # the exit code of a side job that cannot run on this machine; its output says why
 ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 SIDE_JOBS = {"floor": "creating .venv-floor", "colab": "every chapter as on Colab (tools/colab.py)"}
+SECONDS = "side job seconds: "   # the last line of a side job's output: how long it ran
 _started: list[subprocess.Popen] = []     # kept, so that no one reaps them but SideJob.wait
 
 
@@ -188,9 +189,6 @@ def side_job(kind: str) -> int:
         return run_side_job(kind)
     finally:
         print(f"{SECONDS}{time.perf_counter() - start:.1f}", flush=True)
-
-
-SECONDS = "side job seconds: "
 
 
 def run_side_job(kind: str) -> int:
@@ -384,7 +382,7 @@ def main() -> int:
         print(__doc__)
         return 0 if args else 2
     command, rest = args[0], args[1:]
-    if command.removeprefix("_") in SIDE_JOBS and command.startswith("_"):
+    if command.startswith("_") and command[1:] in SIDE_JOBS:
         return side_job(command[1:])              # started by start_side_jobs(), not by hand
     if command not in HELP:
         print(f"dev.py: unknown command '{command}'; the commands are {', '.join(HELP)}\n"
@@ -451,10 +449,10 @@ def test(steps: Steps, rest: list[str]) -> None:
     # the type check of nnlib's hints: files and options in pyproject.toml
     steps("mypy over nnlib", PYTHON, "-m", "mypy")
     pytest_and_nbval(steps, rest)
-    floor_why_not = steps.wait(floor_job)
-    floor, floor_why_not = ((None, floor_why_not) if floor_why_not else
-                            side_environment(".venv-floor", "tools/floor-requirements.txt",
-                                             editable=True))
+    floor, floor_why_not = None, steps.wait(floor_job)
+    if not floor_why_not:       # nnlib's editable install, left by the side job (its docstring)
+        floor, floor_why_not = side_environment(".venv-floor", "tools/floor-requirements.txt",
+                                                editable=True)
     floor_tests = None
     if floor:   # beside the book build and the browser test, which leave a core half idle
         floor_tests = Background("nnlib's tests on the oldest supported Python and NumPy",
