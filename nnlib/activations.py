@@ -179,7 +179,8 @@ class Softmax(Module):
     """Softmax along the axis ``dim``: ``y = exp(x) / sum(exp(x), axis=dim)``.
 
     Derived in chapter 3, "Activations". Every slice of the output along ``dim`` is
-    positive and sums to 1. The input is shifted by its maximum along ``dim`` before the
+    non-negative (positive in exact arithmetic; a score far below the maximum gives 0)
+    and sums to 1. The input is shifted by its maximum along ``dim`` before the
     exponential (which does not change the result), so the exponential never overflows
     and no warning is raised for any finite input; where a slice spans more than the
     dtype's range, the shift gives -inf, whose exponential, 0, is the exact result
