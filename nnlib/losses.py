@@ -277,7 +277,7 @@ class CrossEntropyLoss(Module):
         n, c = z.shape
         labels = checks.labels(target, "target", self, n, c)
         rows, top = np.arange(n), z.argmax(axis=1)
-        with np.errstate(over="ignore", under="ignore"):   # corner cases: see above
+        with np.errstate(over="ignore", under="ignore"):   # -inf or 0: correct here
             shifted = z - z[rows, top][:, None]    # u = z - t, t = max_c z_c
             true_class = shifted[rows, labels]     # u_y, before u is overwritten
             exps = np.exp(shifted, out=shifted)    # e^u, every exponent <= 0
