@@ -24,7 +24,7 @@ Six things happen to the docstrings on the way (autodoc-process-docstring, missi
 - ``Derived in chapter N, "Title"`` becomes a link to chapter N's page: the document whose file name
   starts with the number N followed by an underscore (``chapters/03_activations``); for a chapter
   made of section pages, the page whose exported cells define the name (``class Adam`` is on
-  ``chapters/07_optimizers/02_adaptive``), or the page that opens the chapter when none or several
+  ``chapters/07_optimizers/03_adaptive``), or the page that opens the chapter when none or several
   do. The title is the chapter's, that of its opening page. A name written by
   a page of the book that has no chapter number says ``Derived in "Title"`` instead, which becomes a
   link to the one page without a number that has that title (``chapters/using_nnlib``, "Using nnlib

@@ -4,7 +4,7 @@ Run after the book build, like the browser test beside it (it reads the HTML, no
 every name of `nnlib.__all__` has an entry, each module a section, and each entry links to the page
 of the chapter its docstring names (`Derived in chapter N, "Title"` -> chapters/NN_*.html; for a
 chapter made of section pages, the section whose exported cells define the name,
-chapters/07_optimizers/02_adaptive.html for `Adam`, else the first, chapters/NN_*/01_*.html;
+chapters/07_optimizers/03_adaptive.html for `Adam`, else the first, chapters/NN_*/01_*.html;
 `Derived in "Title"` -> the page without a chapter number of that title, such as
 chapters/using_nnlib.html).
 """
