@@ -93,6 +93,18 @@ class Tensor:
         grad = ", requires_grad=True" if self.requires_grad else ""
         return f"Tensor({text}{dtype}{grad})"
 
+    def __radd__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
+        return _as_tensor(other, self, "+") + self
+
+    def __rsub__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
+        return _as_tensor(other, self, "-") - self
+
+    def __rmul__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
+        return _as_tensor(other, self, "*") * self
+
+    def __rtruediv__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
+        return _as_tensor(other, self, "/") / self
+
     def __add__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
         other = _as_tensor(other, self, "+")
         a, b = self.data, other.data
@@ -116,18 +128,6 @@ class Tensor:
 
     def __neg__(self) -> "Tensor":
         return _record(-self.data, (self, lambda g: -g))
-
-    def __radd__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
-        return _as_tensor(other, self, "+") + self
-
-    def __rsub__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
-        return _as_tensor(other, self, "-") - self
-
-    def __rmul__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
-        return _as_tensor(other, self, "*") * self
-
-    def __rtruediv__(self, other: "Tensor | np.ndarray | float") -> "Tensor":
-        return _as_tensor(other, self, "/") / self
 
     def backward(self, gradient: "np.ndarray | Tensor | None" = None,
                  retain_graph: bool = False) -> None:
