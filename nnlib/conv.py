@@ -131,12 +131,13 @@ class Conv2d(Module):
         N, C, H, W = x.shape
         (kh, kw), (ph, pw), O = self.kernel_size, self.padding, self.out_channels
         Ho, Wo = _output_size(self, (H, W), self.kernel_size, self.stride, self.padding)
-        padded = np.zeros((C, N, H + 2 * ph, W + 2 * pw), x.dtype)  # P: channels first
+        padded = np.zeros((C, N, H + 2 * ph, W + 2 * pw), x.dtype)  # X bar, C first
         padded[:, :, ph:ph + H, pw:pw + W] = x.transpose(1, 0, 2, 3)
-        cols = np.empty((C, kh, kw, N, Ho, Wo), x.dtype)            # the column matrix
+        cols = np.empty((C, kh, kw, N, Ho, Wo), x.dtype)            # U, with 6 axes
         for i in range(kh):                               # im2col: one copy per offset
             for j in range(kw):
                 cols[:, i, j] = _window_view(padded, i, j, (Ho, Wo), self.stride)
+        # Y2 = K2 U, (O, N Ho Wo); then Y2 + b 1^T, moved to (N, O, Ho, Wo)
         Y2 = self.weight.data.reshape(O, -1) @ cols.reshape(C * kh * kw, N * Ho * Wo)
         Y = Y2.reshape(O, N, Ho, Wo).transpose(1, 0, 2, 3)    # a view, not yet a copy
         y = np.empty((N, O, Ho, Wo), x.dtype)
@@ -158,21 +159,23 @@ class Conv2d(Module):
         (N, C, H, W), (kh, kw), (ph, pw) = x_shape, self.kernel_size, self.padding
         O, (Ho, Wo) = self.out_channels, cols.shape[4:]
         checks.gradient(grad_output, self, (N, O, Ho, Wo), self.weight.dtype)
+        # G2: G with its batch and channel axes exchanged, (O, N Ho Wo); U as a matrix
         G2 = np.ascontiguousarray(grad_output.transpose(1, 0, 2, 3)).reshape(O, -1)
         cols2d = cols.reshape(C * kh * kw, N * Ho * Wo)
         if self.bias is not None:
-            self.bias.accumulate(G2.sum(axis=1))
-        self.weight.accumulate((G2 @ cols2d.T).reshape(self.weight.shape))
+            self.bias.accumulate(G2.sum(axis=1))                          # G2 1
+        self.weight.accumulate((G2 @ cols2d.T).reshape(self.weight.shape))  # G2 U^T
         self.save_for_backward(x_shape, None)       # the columns are overwritten below
         if not input_grad:
             return None
-        np.matmul(self.weight.data.reshape(O, -1).T, G2, out=cols2d)         # dL/dcols
-        grad_padded = np.zeros((C, N, H + 2 * ph, W + 2 * pw), cols.dtype)   # dL/dP
+        # dL/dU = K2^T G2, written into U's memory; col2im adds it up into dL/dX bar
+        np.matmul(self.weight.data.reshape(O, -1).T, G2, out=cols2d)
+        grad_padded = np.zeros((C, N, H + 2 * ph, W + 2 * pw), cols.dtype)
         for i in range(kh):                                 # col2im: one add per offset
             for j in range(kw):
                 window = _window_view(grad_padded, i, j, (Ho, Wo), self.stride)
                 window += cols[:, i, j]
-        grad_x = grad_padded[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)
+        grad_x = grad_padded[:, :, ph:ph + H, pw:pw + W].transpose(1, 0, 2, 3)  # dL/dX
         return np.ascontiguousarray(grad_x)
 
 
