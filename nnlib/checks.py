@@ -277,7 +277,9 @@ def gradient(grad_output: np.ndarray, owner: object, shape: tuple[int, ...],
              dtype: np.dtype) -> np.ndarray:
     """Return ``grad_output``, dL/d(output), if it has the ``shape`` and ``dtype`` of
     the output of the last forward pass."""
-    instance(grad_output, "grad_output", owner, np.ndarray)
+    fix = ("did a Sequential above return None? Call its backward with input_grad=True"
+           if grad_output is None else "")
+    instance(grad_output, "grad_output", owner, np.ndarray, fix)
     if grad_output.shape != shape or grad_output.dtype != dtype:
         fail(ValueError, owner, "grad_output", f"of the last output's shape {shape}, "
              f"dtype {np.dtype(dtype).name}", f"{grad_output.shape} and "

@@ -78,16 +78,8 @@ class Linear(Module):
         self.in_features = checks.positive_int(in_features, "in_features", self)
         self.out_features = checks.positive_int(out_features, "out_features", self)
         dtype = checks.floating_dtype(dtype, "dtype", self)
-        function = "a function (fan_in, fan_out, rng, dtype) -> array"
-        if isinstance(init, str):
-            init = _INITIALIZERS[checks.one_of(init, "init", self, tuple(_INITIALIZERS),
-                                               fix=f"or pass {function}")]
-        checks.function(init, "init", self, fix=f"pass 'he', 'xavier' or {function}")
-        shape = (self.in_features, self.out_features)
-        weight = init(*shape, np.random.default_rng(rng), dtype)
-        weight = np.asarray(weight, dtype=dtype)
-        checks.array(weight, "the weight init returned", self, shape=shape)
-        self.weight = Parameter(weight)
+        # W: random, (n, m), drawn by init and checked (_initial_weight); b: zeros, (m,)
+        self.weight = Parameter(_initial_weight(self, init, rng, dtype))
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
 
     def extra_repr(self) -> str:
@@ -115,3 +107,21 @@ class Linear(Module):
         if self.bias is not None:
             self.bias.accumulate(grad_output.sum(axis=0))
         return grad_output @ self.weight.data.T if input_grad else None
+
+
+def _initial_weight(layer: Linear, init: str | Callable[..., np.ndarray],
+                    rng: np.random.Generator | int | None,
+                    dtype: np.dtype) -> np.ndarray:
+    """The initial weight of ``layer``, (in_features, out_features): drawn by ``init``
+    ("he", "xavier" or a function (fan_in, fan_out, rng, dtype) -> array) from a
+    generator made from ``rng``, in ``dtype``, and checked."""
+    function = "a function (fan_in, fan_out, rng, dtype) -> array"
+    if isinstance(init, str):
+        init = _INITIALIZERS[checks.one_of(init, "init", layer, tuple(_INITIALIZERS),
+                                           fix=f"or pass {function}")]
+    checks.function(init, "init", layer, fix=f"pass 'he', 'xavier' or {function}")
+    shape = (layer.in_features, layer.out_features)
+    weight = init(*shape, np.random.default_rng(rng), dtype)
+    weight = np.asarray(weight, dtype=dtype)
+    checks.array(weight, "the weight init returned", layer, shape=shape)
+    return weight
