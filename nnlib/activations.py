@@ -44,10 +44,7 @@ class Sigmoid(Module):
             return None
         y, = self.saved
         checks.gradient(grad_output, self, y.shape, y.dtype)
-        grad_input = 1 - y                      # sigma'(x) = y (1 - y), one new array
-        grad_input *= y
-        grad_input *= grad_output               # G * sigma'(x)
-        return grad_input
+        return y * (1 - y) * grad_output        # sigma'(x) = y (1 - y), times G
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = exp(min(x, 0)) / (1 + exp(-|x|)), the sigmoid in a form that cannot
@@ -109,9 +106,7 @@ class Tanh(_Elementwise):
 
     def _derivative(self, y: np.ndarray) -> np.ndarray:
         """tanh'(x) = 1 - y**2, from the saved output y = tanh(x)."""
-        d = np.square(y)
-        np.subtract(1, d, out=d)
-        return d
+        return 1 - y**2
 
 
 class ReLU(_Elementwise):
@@ -163,16 +158,12 @@ class LeakyReLU(_Elementwise):
         """y = max(x, 0) + negative_slope * min(x, 0), elementwise."""
         checks.array(x, "x", self, shape=(None, ...), dtype="floating")
         self.save_for_backward(x)
-        y = np.minimum(x, 0)
-        y *= self.negative_slope
-        y += np.maximum(x, 0)               # max(x, 0) + a min(x, 0)
-        return y
+        return np.maximum(x, 0) + self.negative_slope * np.minimum(x, 0)
 
     def _derivative(self, x: np.ndarray) -> np.ndarray:
         """1 where x > 0 and negative_slope where x <= 0, from the saved input x."""
-        slope = np.multiply(x <= 0, self.negative_slope, dtype=x.dtype)   # a, x <= 0
-        slope += x > 0                                                    # 1, x > 0
-        return slope
+        slope = (x > 0) + self.negative_slope * (x <= 0)     # [x > 0] + a [x <= 0]
+        return slope.astype(x.dtype)                         # float32 stays float32
 
 
 class Softmax(Module):
