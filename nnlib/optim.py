@@ -384,22 +384,6 @@ class RMSprop(Optimizer):
         p.data -= np.multiply(s, self.lr, out=b)             # p = p - lr s
 
 
-def _arrays(state, like, *names):
-    """The arrays ``state[name]``, created as zeros of the shape and dtype of
-    ``like`` where they do not exist yet (the running averages start at 0)."""
-    for name in names:
-        if name not in state:
-            state[name] = np.zeros_like(like)
-    return [state[name] for name in names]
-
-
-def _moving_average(average, beta, x, work):
-    """``average = beta * average + (1 - beta) * x``, in place; ``work`` (which may
-    be ``x``) receives ``(1 - beta) * x``."""
-    average *= beta
-    average += np.multiply(x, 1 - beta, out=work)
-
-
 class Adam(Optimizer):
     """Adam: a running mean of the gradient divided by the root of a running mean of its
     square, both bias-corrected.
@@ -498,6 +482,22 @@ class AdamW(Adam):
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
+
+
+def _arrays(state, like, *names):
+    """The arrays ``state[name]``, created as zeros of the shape and dtype of
+    ``like`` where they do not exist yet (the running averages start at 0)."""
+    for name in names:
+        if name not in state:
+            state[name] = np.zeros_like(like)
+    return [state[name] for name in names]
+
+
+def _moving_average(average, beta, x, work):
+    """``average = beta * average + (1 - beta) * x``, in place; ``work`` (which may
+    be ``x``) receives ``(1 - beta) * x``."""
+    average *= beta
+    average += np.multiply(x, 1 - beta, out=work)
 
 
 def _checked_state_dict(state_dict, optimizer, owner):
