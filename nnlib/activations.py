@@ -36,16 +36,6 @@ class Sigmoid(Module):
     a NaN is caught there.
     """
 
-    def backward(self, grad_output: np.ndarray,
-                 input_grad: bool = True) -> np.ndarray | None:
-        """dL/dx = dL/dy * y (1 - y), entry by entry, with the output y = sigma(x) saved
-        by ``forward``."""
-        if not input_grad:
-            return None
-        y, = self.saved
-        checks.gradient(grad_output, self, y.shape, y.dtype)
-        return y * (1 - y) * grad_output        # sigma'(x) = y (1 - y), times G
-
     def forward(self, x: np.ndarray) -> np.ndarray:
         """y = exp(min(x, 0)) / (1 + exp(-|x|)), the sigmoid in a form that cannot
         overflow."""
@@ -59,6 +49,16 @@ class Sigmoid(Module):
         y /= e                              # divided by 1 + exp(-|x|), between 1 and 2
         self.save_for_backward(y)
         return y
+
+    def backward(self, grad_output: np.ndarray,
+                 input_grad: bool = True) -> np.ndarray | None:
+        """dL/dx = dL/dy * y (1 - y), entry by entry, with the output y = sigma(x) saved
+        by ``forward``."""
+        if not input_grad:
+            return None
+        y, = self.saved
+        checks.gradient(grad_output, self, y.shape, y.dtype)
+        return y * (1 - y) * grad_output        # sigma'(x) = y (1 - y), times G
 
 
 class _Elementwise(Module):
