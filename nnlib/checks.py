@@ -110,8 +110,10 @@ def dtype_mismatch(got: np.dtype, name: str,
         return ("float32 or float64", got.name,
                 f"convert it with {name}.astype(np.float32) or .astype(np.float64)")
     want = np.dtype(dtype).name
-    return (want, got.name, f"convert it with {name}.astype(np.{want}), or the layer "
-            f"with .to(np.{got.name})")
+    fix = f"convert it with {name}.astype(np.{want})"
+    if got in FLOATING:                 # a layer computes in float32 or float64 only
+        fix += f", or the layer with .to(np.{got.name})"
+    return want, got.name, fix
 
 
 def typed(value: _T, name: str, owner: object, kind: type | tuple[type, ...],

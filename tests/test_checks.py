@@ -43,6 +43,10 @@ def test_array_returns_its_input_and_names_owner_argument_expected_and_got():
     with pytest.raises(ValueError, match=r"Layer\(k=3\): x must be float64, got float32; convert it "
                        r"with x.astype\(np.float64\), or the layer with .to\(np.float32\)"):
         checks.array(x, "x", Layer(), dtype=np.float64)
+    # a layer cannot compute in an integer dtype, so the fix does not offer .to(np.int64)
+    with pytest.raises(ValueError, match=r"x must be float64, got int64; convert it with "
+                       r"x.astype\(np.float64\)$"):
+        checks.array(x.astype(np.int64), "x", Layer(), dtype=np.float64)
     with pytest.raises(TypeError, match=r"f: x must be a NumPy array, got list; convert it with "
                        r"np.asarray\(x\)"):
         checks.array([1.0], "x", "f")
