@@ -239,7 +239,8 @@ def finite(x: np.ndarray, name: str, owner: object, fix: str = "") -> np.ndarray
 
 
 def unit_interval(x: np.ndarray, name: str, owner: object, fix: str = "") -> np.ndarray:
-    """Return the non-empty array ``x`` if every entry lies in [0, 1]: probabilities."""
+    """Return the non-empty array ``x`` if every entry lies in [0, 1]: probabilities.
+    NaN passes (it compares false with both ends): check ``finite`` first."""
     low, high = float(x.min()), float(x.max())
     if low < 0 or high > 1:
         fail(ValueError, owner, name, "in [0, 1]", f"values from {low:g} to {high:g}",
